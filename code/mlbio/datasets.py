@@ -59,6 +59,7 @@ __all__ = [
     "load_tcga_counts",
     "parse_tcga_barcodes",
     "read_registry",
+    "registry_summary",
     "repo_root",
 ]
 
@@ -726,3 +727,32 @@ def load_eicu() -> pd.DataFrame:
         return out.set_index("patientunitstayid")
 
     return _cached_frame("eicu", build)
+
+
+# --------------------------------------------------------------------------------------------
+# Summaries for the Data page
+# --------------------------------------------------------------------------------------------
+def registry_summary(registry: dict[str, RegistryEntry] | None = None) -> pd.DataFrame:
+    """Summarise the registry per data set: number of files, size, licence and source.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by data set name (see :data:`DATASETS`), with ``description``, ``files``,
+        ``megabytes``, ``license`` and ``source`` (distinct values joined by "; ").
+    """
+    registry = read_registry() if registry is None else registry
+    rows = []
+    for dataset, (_, description) in DATASETS.items():
+        entries = [registry[n] for n in dataset_files(dataset, registry)]
+        rows.append(
+            {
+                "dataset": dataset,
+                "description": description,
+                "files": len(entries),
+                "megabytes": round(sum(e.bytes for e in entries) / 1e6, 2),
+                "license": "; ".join(sorted({e.license for e in entries})),
+                "source": "; ".join(sorted({e.source for e in entries})),
+            }
+        )
+    return pd.DataFrame(rows).set_index("dataset")
