@@ -156,6 +156,7 @@ def read_registry(path: str | os.PathLike[str] | None = None) -> dict[str, Regis
     ------
     DataError
         If the file is missing, lacks a column, repeats a name or has a malformed hash.
+
     """
     path = Path(path) if path is not None else _registry_path()
     if not path.is_file():
@@ -194,6 +195,7 @@ def dataset_files(dataset: str, registry: dict[str, RegistryEntry] | None = None
     ------
     UnknownDatasetError
         If ``dataset`` is not one of :data:`DATASETS`.
+
     """
     if dataset not in DATASETS:
         close = difflib.get_close_matches(dataset, DATASETS, n=1)
@@ -316,7 +318,10 @@ def _fetch_one(entry: RegistryEntry, fetcher: pooch.Pooch, mirror: Path | None) 
 
 
 def fetch(
-    names: str | Sequence[str], *, workers: int = 8, registry: dict[str, RegistryEntry] | None = None
+    names: str | Sequence[str],
+    *,
+    workers: int = 8,
+    registry: dict[str, RegistryEntry] | None = None,
 ) -> Path | list[Path]:
     """Fetch registry files into the cache, verify their hashes and return their local paths.
 
@@ -344,6 +349,7 @@ def fetch(
         ``MLBIO_DATA_MIRROR`` is set but lacks the file.
     DataUnavailableError
         No mirror and the download failed (for instance, no network).
+
     """
     registry = read_registry() if registry is None else registry
     single = isinstance(names, str)
@@ -451,6 +457,7 @@ def parse_tcga_barcodes(barcodes: Iterable[str]) -> pd.DataFrame:
     ------
     ValueError
         Naming every barcode that is not a full TCGA aliquot barcode.
+
     """
     barcodes = [str(b) for b in barcodes]
     series = pd.Series(barcodes, dtype=object)
@@ -483,6 +490,7 @@ class TCGACounts:
     samples : pandas.DataFrame
         One row per sample (same index as ``counts``): ``cancer_type`` and the barcode fields
         of :func:`parse_tcga_barcodes`.
+
     """
 
     counts: pd.DataFrame
@@ -500,6 +508,7 @@ def load_tcga_counts() -> TCGACounts:
     TCGACounts
         ``.counts`` (samples × 56,537 genes) and ``.samples`` (cancer type, participant, tissue
         source site, sample type, vial, portion, analyte, plate, centre).
+
     """
     key = _tidy_key("tcga_counts")
     folder = cache_dir() / "tidy" / key
@@ -546,6 +555,7 @@ def load_tcga_clinical() -> pd.DataFrame:
     pandas.DataFrame
         One row per patient (11,160), indexed by ``bcr_patient_barcode``; the CDR columns plus
         ``tss`` (site code), ``tss_source_site`` and ``tss_disease`` from the ``TSS_Info`` sheet.
+
     """
 
     def build() -> pd.DataFrame:
@@ -553,7 +563,11 @@ def load_tcga_clinical() -> pd.DataFrame:
         cdr = pd.read_excel(path, sheet_name="TCGA-CDR").drop(columns="Unnamed: 0")
         tss = pd.read_excel(path, sheet_name="TSS_Info", skiprows=2, dtype=str)
         tss = tss.rename(
-            columns={"TSS Code": "tss", "Source Site": "tss_source_site", "Disease type": "tss_disease"}
+            columns={
+                "TSS Code": "tss",
+                "Source Site": "tss_source_site",
+                "Disease type": "tss_disease",
+            }
         ).dropna(subset=["tss"])
         cdr["tss"] = cdr["bcr_patient_barcode"].str.slice(5, 7)
         out = cdr.merge(tss, on="tss", how="left", validate="many_to_one")
@@ -574,6 +588,7 @@ def load_tcga_ancestry() -> pd.DataFrame:
         One row per patient: ``patient``, ``cancer_type``, ``self_reported_race``,
         ``self_reported_ethnicity`` and ``eigenstrat`` (inferred ancestry call: EA, AA, EAA, NA,
         AMR or missing).
+
     """
 
     def build() -> pd.DataFrame:
@@ -602,6 +617,7 @@ def load_gene_info() -> pd.DataFrame:
     pandas.DataFrame
         Indexed by Ensembl gene id without version (as in :func:`load_tcga_counts`), with
         ``gene_name``, ``chromosome``, ``start``, ``end``, ``strand``, ``gene_type``.
+
     """
 
     def build() -> pd.DataFrame:
@@ -637,6 +653,7 @@ def load_ham10000(images: bool = False) -> pd.DataFrame | tuple[pd.DataFrame, np
     Notes
     -----
     Several images show the same lesion: split by ``lesion_id``, never by image.
+
     """
 
     def build() -> pd.DataFrame:
@@ -677,6 +694,7 @@ def load_pad_ufes20() -> pd.DataFrame:
     pandas.DataFrame
         2,298 rows, the 26 original columns; ``fitspatrick`` (sic) holds the skin type 1-6.
         The hosting repository's extra ``image_path`` column is dropped.
+
     """
 
     def build() -> pd.DataFrame:
@@ -700,6 +718,7 @@ def load_eicu() -> pd.DataFrame:
         ``actualhospitalmortality`` (``None`` where the stay has no APACHE IVa score),
         ``died_in_hospital`` (bool, from the discharge status) and the hospital's
         ``numbedscategory``, ``teachingstatus`` and ``region``.
+
     """
 
     def build() -> pd.DataFrame:
@@ -740,6 +759,7 @@ def registry_summary(registry: dict[str, RegistryEntry] | None = None) -> pd.Dat
     pandas.DataFrame
         Indexed by data set name (see :data:`DATASETS`), with ``description``, ``files``,
         ``megabytes``, ``license`` and ``source`` (distinct values joined by "; ").
+
     """
     registry = read_registry() if registry is None else registry
     rows = []
