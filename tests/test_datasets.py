@@ -13,9 +13,8 @@ import numpy as np
 import pandas as pd
 import pooch.core
 import pytest
-from PIL import Image
-
 from mlbio import datasets as ds
+from PIL import Image
 
 REAL_BARCODES = [
     "TCGA-OR-A5L9-01A-11R-A29S-07",  # ACC
@@ -305,7 +304,11 @@ def test_load_eicu_tidies_ages_and_apache(fx: Fixture) -> None:
             "region": ["Midwest", "South"],
         }
     )
-    for name, frame in {"patient": patient, "apachePatientResult": apache, "hospital": hospital}.items():
+    for name, frame in {
+        "patient": patient,
+        "apachePatientResult": apache,
+        "hospital": hospital,
+    }.items():
         fx.add(f"eicu/{name}.csv.gz", gzip.compress(frame.to_csv(index=False).encode()))
     stays = ds.load_eicu()
     assert stays.loc[2, "age"] == 90
@@ -349,7 +352,9 @@ def test_every_registry_row_is_in_the_mirror_with_its_hash() -> None:
     missing = [n for n in registry if not (mirror / n).is_file()]
     assert missing == [], f"files of the registry absent from the mirror: {missing[:10]}"
     wrong = [
-        n for n, e in registry.items() if hashlib.sha256((mirror / n).read_bytes()).hexdigest() != e.sha256
+        n
+        for n, e in registry.items()
+        if hashlib.sha256((mirror / n).read_bytes()).hexdigest() != e.sha256
     ]
     assert wrong == [], f"mirror files whose hash differs from the registry: {wrong[:10]}"
 
@@ -365,7 +370,11 @@ def test_registry_carries_every_row_of_the_manifest() -> None:
     assert set(rows) <= set(registry)
     for name, row in rows.items():
         entry = registry[name]
-        assert (entry.sha256, entry.url, entry.license) == (row["sha256"], row["url"], row["license"])
+        assert (entry.sha256, entry.url, entry.license) == (
+            row["sha256"],
+            row["url"],
+            row["license"],
+        )
 
 
 def test_every_registry_file_belongs_to_a_dataset() -> None:

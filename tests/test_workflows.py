@@ -29,7 +29,13 @@ def test_actionlint() -> None:
 
 def test_zizmor_offline() -> None:
     proc = subprocess.run(
-        [str(BIN / "zizmor"), "--offline", "--format", "plain", str(ROOT / ".github" / "workflows")],
+        [
+            str(BIN / "zizmor"),
+            "--offline",
+            "--format",
+            "plain",
+            str(ROOT / ".github" / "workflows"),
+        ],
         capture_output=True,
         text=True,
     )

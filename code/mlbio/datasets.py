@@ -254,7 +254,8 @@ def _mirror_downloader(mirror: Path) -> Callable[[str, str, object], None]:
         if not source.is_file():
             raise MirrorFileMissingError(
                 f"The data mirror {mirror} has no file {name!r}. Copy it there (see "
-                "data/registry.csv for its URL and hash), or unset MLBIO_DATA_MIRROR to download it."
+                "data/registry.csv for its URL and hash), or unset MLBIO_DATA_MIRROR to "
+                "download it."
             )
         shutil.copyfile(source, output_file)
 

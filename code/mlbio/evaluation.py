@@ -456,18 +456,23 @@ def _permutation_scores(
     X: Any,  # noqa: ANN401
     y: np.ndarray,
     groups: np.ndarray | None,
-    splits: list,
+    cv: Any,  # noqa: ANN401
     scorers: dict[str, Callable],
     n_permutations: int,
     random_state: int | None,
     n_jobs: int | None,
 ) -> tuple[pd.DataFrame, str]:
+    """Fold-mean scores on ``n_permutations`` permuted copies of ``y``.
+
+    As in scikit-learn, the splitter re-splits each permuted copy (a stratified splitter then
+    stratifies on the permuted labels), and the permutations come from a ``RandomState``.
+    """
     rng = np.random.RandomState(random_state)
     rows, level = [], "sample"
     for _ in range(n_permutations):
         y_perm, level = _permute(y, groups, rng)
         res = cross_validate(
-            clone(estimator), X, y_perm, cv=splits, scoring=scorers, n_jobs=n_jobs
+            clone(estimator), X, y_perm, groups=groups, cv=cv, scoring=scorers, n_jobs=n_jobs
         )
         rows.append({name: float(np.mean(res[f"test_{name}"])) for name in scorers})
     return pd.DataFrame(rows, columns=list(scorers)), level
@@ -534,11 +539,13 @@ def permutation_baseline(
     grp = _as_labels(groups)
     classification = is_classifier(estimator)
     scorers = _scorers(scoring, y_arr, classification)
-    splits = _cv_splits(_resolve_cv(cv, y_arr, grp, classification, random_state), X, y_arr, grp)
-    real = cross_validate(clone(estimator), X, y_arr, cv=splits, scoring=scorers, n_jobs=n_jobs)
+    splitter = _resolve_cv(cv, y_arr, grp, classification, random_state)
+    real = cross_validate(
+        clone(estimator), X, y_arr, groups=grp, cv=splitter, scoring=scorers, n_jobs=n_jobs
+    )
     score = {name: float(np.mean(real[f"test_{name}"])) for name in scorers}
     table, level = _permutation_scores(
-        estimator, X, y_arr, grp, splits, scorers, n_permutations, random_state, n_jobs
+        estimator, X, y_arr, grp, splitter, scorers, n_permutations, random_state, n_jobs
     )
     pvalue = {name: _pvalue(score[name], table[name].to_numpy()) for name in scorers}
     return PermutationResult(score, table, pvalue, level)
@@ -647,7 +654,8 @@ def evaluate(
         raise ValueError("groups has a different length than y.")
     classification = is_classifier(estimator)
     scorers = _scorers(scoring, y_arr, classification)
-    splits = _cv_splits(_resolve_cv(cv, y_arr, grp, classification, random_state), X, y_arr, grp)
+    splitter = _resolve_cv(cv, y_arr, grp, classification, random_state)
+    splits = _cv_splits(splitter, X, y_arr, grp)
 
     real = cross_validate(
         clone(estimator),
@@ -671,7 +679,7 @@ def evaluate(
 
     if n_permutations > 0:
         permuted, level = _permutation_scores(
-            estimator, X, y_arr, grp, splits, scorers, n_permutations, random_state, n_jobs
+            estimator, X, y_arr, grp, splitter, scorers, n_permutations, random_state, n_jobs
         )
     else:
         permuted, level = pd.DataFrame(columns=list(scorers), dtype=float), "none"
