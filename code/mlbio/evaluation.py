@@ -82,6 +82,31 @@ def _as_labels(values: ArrayLike | None) -> np.ndarray | None:
     return arr
 
 
+def _encode_binary(
+    y: np.ndarray,
+    classification: bool,
+    pos_label: Any,  # noqa: ANN401
+) -> tuple[np.ndarray, Any]:  # noqa: ANN401
+    """Recode two-class labels as 0/1 with ``pos_label`` as 1, so that every scorer agrees.
+
+    scikit-learn's scorers take the second class in sorted order as positive, and some (average
+    precision) insist on ``pos_label=1`` unless told otherwise; with labels such as
+    ``"mel"``/``"nv"`` the positive class must be stated.  Other targets pass through.
+    """
+    if not classification:
+        return y, None
+    classes = np.unique(y)
+    if len(classes) != 2:
+        if pos_label is not None:
+            raise ValueError("pos_label is only meaningful for two classes.")
+        return y, None
+    if pos_label is None:
+        pos_label = classes[1]
+    elif pos_label not in set(classes.tolist()):
+        raise ValueError(f"pos_label={pos_label!r} is not one of the classes {classes.tolist()}.")
+    return (y == pos_label).astype(int), pos_label
+
+
 def _take(X: Any, idx: np.ndarray) -> Any:  # noqa: ANN401 - DataFrame or array
     """Rows ``idx`` of ``X`` (a DataFrame, or anything NumPy can index)."""
     return X.iloc[idx] if hasattr(X, "iloc") else np.asarray(X)[idx]
@@ -399,10 +424,11 @@ def _out_of_fold(
             not np.array_equal(getattr(est, "classes_", classes), classes) for est in fitted
         ):
             return None  # a class missing from some training fold: outputs are not comparable
-        parts = [getattr(est, method)(_take(X, test)) for est, (_, test) in zip(fitted, splits)]
+        pairs = zip(fitted, splits, strict=True)
+        parts = [getattr(est, method)(_take(X, test)) for est, (_, test) in pairs]
         first = np.asarray(parts[0])
         out = np.empty((n, *first.shape[1:]), dtype=first.dtype)
-        for part, (_, test) in zip(parts, splits):
+        for part, (_, test) in zip(parts, splits, strict=True):
             out[test] = part
         outputs[method] = out
     kind = _ClassifierReplay if classification else _RegressorReplay
@@ -491,6 +517,7 @@ def permutation_baseline(
     cv: Any = None,  # noqa: ANN401
     scoring: Scoring = None,
     n_permutations: int = 30,
+    pos_label: Any = None,  # noqa: ANN401
     random_state: int | None = SEED,
     n_jobs: int | None = None,
 ) -> PermutationResult:
@@ -524,6 +551,8 @@ def permutation_baseline(
     n_permutations
         Number of permutations.  The smallest attainable p-value is ``1 / (n + 1)``: 30 gives
         about 0.03, which is enough to tell "clearly above chance" from "not".
+    pos_label
+        For two classes, the positive class (see :func:`evaluate`).
     random_state
         Seed of the splits (if ``cv`` is built here) and of the permutations.
     n_jobs
@@ -538,6 +567,7 @@ def permutation_baseline(
     y_arr = _as_labels(y)
     grp = _as_labels(groups)
     classification = is_classifier(estimator)
+    y_arr, _ = _encode_binary(y_arr, classification, pos_label)
     scorers = _scorers(scoring, y_arr, classification)
     splitter = _resolve_cv(cv, y_arr, grp, classification, random_state)
     real = cross_validate(
@@ -566,6 +596,7 @@ def evaluate(
     n_bootstrap: int = 1000,
     confidence: float = 0.95,
     dummy_strategy: str | None = None,
+    pos_label: Any = None,  # noqa: ANN401
     random_state: int | None = SEED,
     n_jobs: int | None = None,
 ) -> pd.DataFrame:
@@ -607,6 +638,9 @@ def evaluate(
         Strategy of the :class:`~sklearn.dummy.DummyClassifier` (default ``"prior"``: always
         the majority class, class frequencies as probabilities) or
         :class:`~sklearn.dummy.DummyRegressor` (default ``"mean"``).
+    pos_label
+        For two classes, the class that counts as positive (e.g. ``"mel"``); by default the
+        second in sorted order, as in scikit-learn.  Labels are recoded 1 (positive) and 0.
     random_state
         Seed of the default splitter, the permutations and the bootstrap.
     n_jobs
@@ -628,7 +662,7 @@ def evaluate(
             p-value of ``cv_mean``.
 
         ``DataFrame.attrs`` records ``n_splits``, ``n_permutations``, ``n_bootstrap``,
-        ``confidence`` and ``permutation_level``.
+        ``confidence``, ``permutation_level`` and ``pos_label``.
 
     Notes
     -----
@@ -653,6 +687,7 @@ def evaluate(
     if grp is not None and len(grp) != len(y_arr):
         raise ValueError("groups has a different length than y.")
     classification = is_classifier(estimator)
+    y_arr, positive = _encode_binary(y_arr, classification, pos_label)
     scorers = _scorers(scoring, y_arr, classification)
     splitter = _resolve_cv(cv, y_arr, grp, classification, random_state)
     splits = _cv_splits(splitter, X, y_arr, grp)
@@ -724,6 +759,7 @@ def evaluate(
         n_bootstrap=n_bootstrap,
         confidence=confidence,
         permutation_level=level,
+        pos_label=positive,
     )
     return table
 
@@ -740,6 +776,7 @@ def learning_curve_table(
     cv: Any = None,  # noqa: ANN401
     train_sizes: ArrayLike = (0.1, 0.2, 0.35, 0.5, 0.75, 1.0),
     scoring: str = "balanced_accuracy",
+    pos_label: Any = None,  # noqa: ANN401
     random_state: int | None = SEED,
     n_jobs: int | None = None,
 ) -> pd.DataFrame:
@@ -764,6 +801,8 @@ def learning_curve_table(
         Fractions (floats in (0, 1]) or absolute numbers of the training fold to use.
     scoring
         One scorer name.
+    pos_label
+        For two classes, the positive class (see :func:`evaluate`).
     random_state
         Seed of the splitter and of the subsampling of training folds.
     n_jobs
@@ -779,6 +818,7 @@ def learning_curve_table(
     y_arr = _as_labels(y)
     grp = _as_labels(groups)
     classification = is_classifier(estimator)
+    y_arr, _ = _encode_binary(y_arr, classification, pos_label)
     splits = _cv_splits(_resolve_cv(cv, y_arr, grp, classification, random_state), X, y_arr, grp)
     sizes, train, valid = learning_curve(
         clone(estimator),

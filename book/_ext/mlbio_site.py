@@ -1,0 +1,156 @@
+"""Sphinx extension of the book: a site that serves itself and works offline.
+
+- Serves ``book/_static`` (the book's CSS, the altair chart loader, and the vendored Vega and
+  MathJax that ``tools/vendor.py`` writes to ``book/_static/vendor/``). The folder is added to
+  ``html_static_path`` here, after jupyter-book computed its configuration, because jupyter-book
+  adds *every* ``.js``/``.css`` file of the static folders it knows to *every* page, which would
+  put MathJax's hundred files and the 0.9 MB Vega bundle on each page.
+- Points ``mathjax_path`` at the vendored MathJax instead of a CDN.
+- Adds the Vega bundle and the chart loader only to pages that hold an altair chart rendered
+  by :func:`mlbio.altair.enable` (a ``div.mlbio-vega``).
+- Sets ``MLBIO_SITE_BUILD=1`` for the kernels that execute the notebooks, so that
+  :mod:`mlbio.altair` writes charts for the site's loader rather than for JupyterLab.
+- Derives the 404 page's URL prefix from ``html_baseurl`` (for GitHub Pages).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from html import escape
+from pathlib import Path
+from urllib.parse import urlparse
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parents[1] / "_static"
+MATHJAX = "vendor/mathjax/tex-mml-chtml.js"
+VEGA = "vendor/vega/vega-bundle.js"
+LOADER = "mlbio-altair.js"
+CSS = "custom.css"
+CHART_MARKER = 'class="mlbio-vega"'
+BIBLIOENTRY = 'role="doc-biblioentry"'
+
+# Set at import, before any notebook executes: kernels inherit the builder's environment.
+os.environ["MLBIO_SITE_BUILD"] = "1"
+
+
+def _configure(app: Sphinx, config: Config) -> None:
+    static = [str(p) for p in config.html_static_path]
+    if str(STATIC) not in static:
+        config.html_static_path = [*config.html_static_path, str(STATIC)]
+    config.mathjax_path = MATHJAX
+    if config.html_baseurl and "notfound_urls_prefix" in config:
+        # GitHub Pages serves 404.html for any missing path, so its links must be absolute.
+        prefix = urlparse(config.html_baseurl).path or "/"
+        prefix = prefix if prefix.endswith("/") else prefix + "/"
+        config.notfound_urls_prefix = prefix
+        home = prefix + config.root_doc + ".html"
+        config.notfound_context = {
+            "title": "Page not found",
+            "body": (
+                "<h1>Page not found</h1>\n"
+                "<p>There is no page at this address; it may have moved when the book was "
+                "reorganised.</p>\n"
+                f'<p>Go to the <a href="{home}">start of the book</a>, or search it with the '
+                "search box.</p>\n"
+            ),
+        }
+
+
+def _check_vendor(app: Sphinx) -> None:
+    if app.builder.format != "html":
+        return
+    for rel in (MATHJAX, VEGA):
+        if not (STATIC / rel).is_file():
+            logger.warning(
+                f"mlbio_site: {STATIC / rel} is missing; run `python tools/vendor.py` "
+                "(tools/build.py does it before every build)."
+            )
+    app.add_css_file(CSS)
+
+
+def _page_assets(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    # sphinx-thebe 0.3.1 (and sphinx-togglebutton) add their inline scripts twice under
+    # jupyter-book, once with filename None and once with "", so Sphinx does not see the copies;
+    # the second `const THEBE_JS_URL = ...` throws "Identifier has already been declared" on
+    # every page. Keep the first copy of every script.
+    scripts = context.get("script_files")
+    if isinstance(scripts, list):
+        seen: set = set()
+        unique = []
+        for js in scripts:
+            attrs = getattr(js, "attributes", {})
+            key = (getattr(js, "filename", js) or "", tuple(sorted(attrs.items())))
+            if key not in seen:
+                seen.add(key)
+                unique.append(js)
+        scripts[:] = unique
+    body = context.get("body", "")
+    # docutils writes a reference list as <div role="list"> of <div role="doc-biblioentry">:
+    # that role is deprecated and not a list item, so axe reports the list as broken (critical
+    # for screen readers, which then announce an empty list).
+    if BIBLIOENTRY in body:
+        context["body"] = body = body.replace(BIBLIOENTRY, 'role="listitem"')
+    if CHART_MARKER in body:
+        app.add_js_file(VEGA, priority=800, defer="defer")
+        app.add_js_file(LOADER, priority=801, defer="defer")
+
+
+ROOT_REDIRECT = """<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="description" content="{title}: start page.">
+<link rel="canonical" href="{canonical}">
+<link rel="icon" href="{favicon}">
+<meta http-equiv="refresh" content="0; url={target}">
+</head>
+<body>
+<main>
+<h1>{title}</h1>
+<p><a href="{target}">Open the book</a>.</p>
+</main>
+</body>
+</html>
+"""
+
+
+def _root_index(app: Sphinx, exception: Exception | None) -> None:
+    """Write the site's root index.html as a valid HTML5 page that forwards to the root doc.
+
+    sphinx-external-toc writes a bare ``<meta http-equiv="Refresh">`` (no doctype, title or
+    language) when the root document is not ``index``; it leaves an existing file alone.
+    """
+    if exception is not None or app.builder.format != "html" or app.config.root_doc == "index":
+        return
+    target = f"{app.config.root_doc}.html"
+    favicon = app.config.html_favicon
+    html = ROOT_REDIRECT.format(
+        lang=app.config.language or "en",
+        title=escape(app.config.project),
+        canonical=escape((app.config.html_baseurl or "") + target),
+        favicon=f"_static/{Path(favicon).name}" if favicon else "data:,",
+        target=escape(target),
+    )
+    (Path(app.outdir) / "index.html").write_text(html, encoding="utf-8")
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("config-inited", _configure, priority=800)
+    app.connect("builder-inited", _check_vendor)
+    app.connect("html-page-context", _page_assets)
+    app.connect("build-finished", _root_index, priority=400)
+    return {
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+        "version": "1",
+        # A new version of this file makes Sphinx rewrite every page (not re-execute them).
+        "env_version": int(hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:8], 16),
+    }

@@ -1,0 +1,349 @@
+"""The built site in a real browser: Debian's Chromium driven by playwright.
+
+Every HTML page of ``_build/html`` is opened twice: served over HTTP on 127.0.0.1 under the
+same path as on GitHub Pages (``tools/serve.py``), and from disk as ``file:`` URLs, as a reader
+who saved the site would open it. Each visit records console errors, uncaught exceptions, every
+request (anything not ``file:``, ``data:``, ``blob:`` or the local server is aborted and
+reported), whether every altair chart and every equation was drawn, and, over HTTP, axe-core's
+accessibility report in the light and the dark theme and the page's width on a phone.
+
+The browser is ``$MLBIO_CHROMIUM`` (default ``/usr/bin/chromium``). Without it these tests are
+skipped on a developer's machine and fail in CI (``CI`` set), so that CI never passes silently.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+from serve import serve  # noqa: E402  (tools/serve.py)
+
+CHROMIUM = Path(os.environ.get("MLBIO_CHROMIUM", "/usr/bin/chromium"))
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
+#: Seconds to wait for charts and equations to be drawn.
+RENDER_TIMEOUT_MS = 30_000
+
+#: axe rules that fail the test (impact "serious" or "critical").
+BLOCKING = {"serious", "critical"}
+#: Narrow, documented exclusions: (rule id, CSS selector of the offending node, why).
+AXE_EXCLUSIONS: list[tuple[str, str, str]] = []
+
+WAIT_FOR_RENDERING = """
+async (timeout) => {
+  const charts = () => [...document.querySelectorAll("div.mlbio-vega")];
+  const start = Date.now();
+  while (charts().some((c) => !c.dataset.rendered) && Date.now() - start < timeout) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (window.MathJax && window.MathJax.startup && window.MathJax.startup.promise) {
+    await window.MathJax.startup.promise;
+  }
+  return true;
+}
+"""
+
+INSPECT = """
+() => ({
+  charts: [...document.querySelectorAll("div.mlbio-vega")].map((c) => ({
+    id: c.id,
+    state: c.dataset.rendered || "pending",
+    drawn: c.querySelectorAll(".mlbio-vega-view svg.marks, .mlbio-vega-view canvas").length,
+  })),
+  math: [...document.querySelectorAll(".math")].map((m) => ({
+    text: m.textContent.slice(0, 60),
+    drawn: m.querySelectorAll("mjx-container").length,
+    errors: m.querySelectorAll("mjx-merror, [data-mjx-error]").length,
+  })),
+  binder: [...document.querySelectorAll("a[href*='mybinder.org']")].map((a) => a.href),
+  title: document.title,
+})
+"""
+
+PAGE_WIDTH = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+
+
+@dataclass
+class Visit:
+    """What one page did in the browser."""
+
+    url: str
+    status: int | None = None
+    errors: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+    charts: list[dict] = field(default_factory=list)
+    math: list[dict] = field(default_factory=list)
+    binder: list[str] = field(default_factory=list)
+    title: str = ""
+    axe: list[str] = field(default_factory=list)
+    axe_dark: list[str] = field(default_factory=list)
+    phone_width: tuple[int, int] = (0, 0)
+
+
+def site_pages(html: Path) -> list[str]:
+    """Every HTML page of the site, relative to its root (assets and sources excluded)."""
+    skip = ("_static/", "_sources/", "_images/", "jupyter_execute/")
+    return sorted(
+        p.relative_to(html).as_posix()
+        for p in html.rglob("*.html")
+        if not p.relative_to(html).as_posix().startswith(skip)
+    )
+
+
+def blocking_violations(result: dict) -> list[str]:
+    """Serious/critical axe violations, minus the documented exclusions, as readable lines."""
+    lines = []
+    for v in result["violations"]:
+        if v["impact"] not in BLOCKING:
+            continue
+        for node in v["nodes"]:
+            target = " ".join(str(t) for t in node["target"])
+            if any(v["id"] == rule and sel in target for rule, sel, _ in AXE_EXCLUSIONS):
+                continue
+            lines.append(f"{v['impact']} {v['id']}: {target} ({v['help']})")
+    return lines
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium (the system's, never a downloaded one)."""
+    if not CHROMIUM.is_file():
+        message = f"no Chromium at {CHROMIUM} (set MLBIO_CHROMIUM or install Debian's chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def _settle(page) -> dict:  # noqa: ANN001
+    """Wait for charts and equations, following a redirect page to its target; inspect."""
+    from playwright.sync_api import Error
+
+    for _ in range(3):
+        try:
+            page.evaluate(WAIT_FOR_RENDERING, RENDER_TIMEOUT_MS)
+            return page.evaluate(INSPECT)
+        except Error as err:  # a redirect page navigated away while we looked at it
+            if "context was destroyed" not in str(err):
+                raise
+            page.wait_for_load_state("load")
+    raise AssertionError(f"{page.url} keeps navigating")
+
+
+def _visit(browser, url: str, allowed: tuple[str, ...], *, audit: bool) -> Visit:  # noqa: ANN001
+    visit = Visit(url)
+    context = browser.new_context(viewport=DESKTOP, service_workers="block")
+
+    def route(r) -> None:  # noqa: ANN001
+        if r.request.url.startswith(allowed):
+            r.continue_()
+        else:
+            visit.outside.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and visit.errors.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: visit.errors.append(f"uncaught: {e}"))
+    page.on(
+        "response",
+        lambda r: r.status >= 400 and visit.errors.append(f"HTTP {r.status}: {r.url}"),
+    )
+    response = page.goto(url, wait_until="load")
+    visit.status = response.status if response else None
+    found = _settle(page)
+    visit.charts, visit.math = found["charts"], found["math"]
+    visit.binder, visit.title = found["binder"], found["title"]
+    if audit:
+        from axe_playwright_python.sync_playwright import Axe
+
+        axe = Axe()
+        visit.axe = blocking_violations(axe.run(page).response)
+        # The dark theme (pydata-sphinx-theme): colour contrast only.
+        page.evaluate(
+            "() => { document.documentElement.dataset.theme = 'dark';"
+            " document.documentElement.dataset.mode = 'dark'; }"
+        )
+        page.wait_for_timeout(100)
+        dark = axe.run(page, options={"runOnly": ["color-contrast"]}).response
+        visit.axe_dark = blocking_violations(dark)
+        page.set_viewport_size(PHONE)
+        page.wait_for_timeout(200)
+        visit.phone_width = tuple(page.evaluate(PAGE_WIDTH))
+    context.close()
+    return visit
+
+
+@pytest.fixture(scope="module")
+def served(built_site: Path):
+    with serve(built_site) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def http_visits(browser, built_site: Path, served: str) -> dict[str, Visit]:  # noqa: ANN001
+    """Every page over HTTP, as GitHub Pages serves it, with the accessibility audit."""
+    origin = served.split("/", 3)
+    allowed = (*LOCAL_SCHEMES, "/".join(origin[:3]) + "/")
+    return {p: _visit(browser, served + p, allowed, audit=True) for p in site_pages(built_site)}
+
+
+@pytest.fixture(scope="module")
+def file_visits(browser, built_site: Path) -> dict[str, Visit]:  # noqa: ANN001
+    """Every page opened from disk (a saved copy, offline); 404.html needs a server by design."""
+    pages = [p for p in site_pages(built_site) if p != "404.html"]
+    return {
+        p: _visit(browser, (built_site / p).as_uri(), LOCAL_SCHEMES, audit=False) for p in pages
+    }
+
+
+def _failures(visits: dict[str, Visit], attr: str) -> dict[str, list]:
+    return {page: getattr(v, attr) for page, v in visits.items() if getattr(v, attr)}
+
+
+def test_site_has_the_expected_pages(built_site: Path) -> None:
+    pages = site_pages(built_site)
+    for required in ("index.html", "404.html", "search.html", "book/index.html"):
+        assert required in pages
+
+
+def test_pages_load_without_errors_over_http(http_visits: dict[str, Visit]) -> None:
+    assert _failures(http_visits, "errors") == {}
+    bad_status = {p: v.status for p, v in http_visits.items() if v.status != 200}
+    assert bad_status == {"404.html": 200} or bad_status == {}
+
+
+def test_pages_load_without_errors_from_disk(file_visits: dict[str, Visit]) -> None:
+    assert _failures(file_visits, "errors") == {}
+
+
+def test_no_request_leaves_the_site(
+    http_visits: dict[str, Visit], file_visits: dict[str, Visit]
+) -> None:
+    assert _failures(http_visits, "outside") == {}
+    assert _failures(file_visits, "outside") == {}
+
+
+def _uses_altair() -> list[str]:
+    sources = (ROOT / "book").glob("*.md")
+    return [
+        p.name
+        for p in sources
+        if re.search(r"mlbio\.altair|from mlbio import altair", p.read_text())
+    ]
+
+
+@pytest.mark.parametrize("mode", ["http", "file"])
+def test_every_chart_is_drawn(
+    mode: str, http_visits: dict[str, Visit], file_visits: dict[str, Visit]
+) -> None:
+    visits = http_visits if mode == "http" else file_visits
+    broken = {
+        page: [c for c in v.charts if c["state"] != "true" or c["drawn"] < 1]
+        for page, v in visits.items()
+    }
+    assert {p: c for p, c in broken.items() if c} == {}
+    if _uses_altair():
+        assert sum(len(v.charts) for v in visits.values()) > 0, "chapters use altair: no chart?"
+
+
+@pytest.mark.parametrize("mode", ["http", "file"])
+def test_every_equation_is_typeset(
+    mode: str, http_visits: dict[str, Visit], file_visits: dict[str, Visit]
+) -> None:
+    visits = http_visits if mode == "http" else file_visits
+    broken = {
+        page: [m["text"] for m in v.math if m["drawn"] != 1 or m["errors"]]
+        for page, v in visits.items()
+    }
+    assert {p: m for p, m in broken.items() if m} == {}
+
+
+def test_no_serious_accessibility_violations(http_visits: dict[str, Visit]) -> None:
+    assert _failures(http_visits, "axe") == {}
+
+
+def test_dark_theme_has_enough_contrast(http_visits: dict[str, Visit]) -> None:
+    assert _failures(http_visits, "axe_dark") == {}
+
+
+def test_pages_fit_a_phone_screen(http_visits: dict[str, Visit]) -> None:
+    # Wide tables and charts must scroll inside their own box, not widen the page.
+    too_wide = {
+        p: v.phone_width for p, v in http_visits.items() if v.phone_width[0] > v.phone_width[1]
+    }
+    assert too_wide == {}
+
+
+def _expected_binder(source: str) -> str:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    hub = config["launch_buttons"]["binderhub_url"].rstrip("/")
+    repo = urlparse(config["repository"]["url"]).path.strip("/")
+    branch = config["repository"].get("branch", "main")
+    ui = (
+        "lab/tree" if config["launch_buttons"].get("notebook_interface") == "jupyterlab" else "tree"
+    )
+    return f"{hub}/v2/gh/{repo}/{branch}?urlpath={ui}/{source}"
+
+
+def test_launch_buttons_open_this_page_in_binder(
+    built_site: Path, http_visits: dict[str, Visit]
+) -> None:
+    checked, wrong = 0, {}
+    for page, visit in http_visits.items():
+        source = Path(page).with_suffix(".md").as_posix()
+        path = ROOT / source
+        is_notebook = path.is_file() and "kernelspec:" in path.read_text().split("\n---", 1)[0]
+        if not is_notebook:
+            assert visit.binder == [], f"{page} is not a notebook but has a Binder button"
+            continue
+        checked += 1
+        expected = _expected_binder(source)
+        if visit.binder != [expected]:
+            wrong[page] = visit.binder
+        else:
+            query = parse_qs(urlparse(expected).query)
+            assert (ROOT / query["urlpath"][0].split("/", 2)[2]).is_file()
+    assert wrong == {}, f"expected e.g. {_expected_binder('book/x.md')}"
+    assert checked > 0, "no notebook page found"
+    assert (ROOT / "binder").is_dir(), "Binder needs the binder/ environment"
+
+
+def test_missing_pages_get_the_404_page(browser, served: str) -> None:  # noqa: ANN001
+    origin = "/".join(served.split("/", 3)[:3]) + "/"
+    visit = _visit(
+        browser, served + "book/no-such-chapter.html", (*LOCAL_SCHEMES, origin), audit=False
+    )
+    assert visit.status == 404
+    assert visit.title.startswith("Page not found")
+    # The 404 page's own styles and scripts load (its links are absolute, from html_baseurl).
+    assert [
+        e for e in visit.errors if not e.startswith("HTTP 404: " + served + "book/no-such")
+    ] == []
+    assert visit.outside == []
