@@ -208,7 +208,7 @@ def test_redirects_work_in_a_small_build(tmp_path: Path) -> None:
     write(
         tmp_path / "conf.py",
         f"import sys\nsys.path.insert(0, {str(ext)!r})\n"
-        "extensions = ['myst_parser', 'cite_section']\n"
+        "extensions = ['myst_parser', 'sphinx_design', 'sphinx_exercise', 'cite_section']\n"
         "html_baseurl = 'https://example.org/demo/'\nproject = 'Demo'\n",
     )
     write(
@@ -218,7 +218,15 @@ def test_redirects_work_in_a_small_build(tmp_path: Path) -> None:
         "url: https://example.org/demo/\n",
     )
     write(tmp_path / "index.md", "(home)=\n# Home\n\n```{toctree}\nbook/new\n```\n")
-    write(tmp_path / "book/new.md", "(new)=\n# New page\n\n(new-section)=\n## A section\n")
+    exercises = "".join(
+        f"```{{exercise}} Q{i}\n:label: new-ex-{i}\n:class: level-{level}\n\nWhy?\n```\n\n"
+        f"```{{solution}} new-ex-{i}\n:label: new-sol-{i}\n:class: dropdown\n\nSo.\n```\n\n"
+        for i, level in enumerate(book_sources.LEVELS)
+    )
+    write(
+        tmp_path / "book/new.md",
+        f"(new)=\n# New page\n\n(new-section)=\n## A section\n\n{exercises}",
+    )
     write(
         tmp_path / "book/redirects.yml",
         "pages:\n  book/old.md: book/new.md\nanchors:\n  old-section: new-section\n",
@@ -236,11 +244,26 @@ def test_redirects_work_in_a_small_build(tmp_path: Path) -> None:
     assert '<html lang="en">' in old and "<title>" in old
     new = (out / "book" / "new.html").read_text(encoding="utf-8")
     assert '<section id="new-section">' in new, "the label must be the section's first id"
+    # Exercises: a level badge in each title, and unique ids for their bodies.
+    for i, level in enumerate(book_sources.LEVELS):
+        colour = cite_section.LEVEL_BADGE[level]
+        assert re.search(
+            rf'id="new-ex-{i}">\s*<p class="admonition-title">.*?'
+            rf'<span class="mlbio-level-badge [^"]*sd-bg-{colour}[^"]*">{level}</span></p>',
+            new,
+        ), level
+        assert f'id="new-ex-{i}-content"' in new and f'id="new-sol-{i}-content"' in new
+    assert 'id="exercise-content"' not in new
     assert 'id="old-section"' in new, "the renamed label must stay an alias of the section"
     data = json.loads(
         re.search(r'id="mlbio-cite-data">(.*?)</script>', new, re.S).group(1).replace("<\\/", "</")
     )
-    assert data["moved"]["old-section"] == "new.html#new-section"
+    assert data["moved"]["old-section"] == "#new-section"  # relative to the page
+    home = (out / "index.html").read_text(encoding="utf-8")
+    home_data = json.loads(
+        re.search(r'id="mlbio-cite-data">(.*?)</script>', home, re.S).group(1).replace("<\\/", "</")
+    )
+    assert home_data["moved"]["old-section"] == "book/new.html#new-section"
     assert data["entries"]["new-section"]["url"] == (
         "https://example.org/demo/book/new.html#new-section"
     )
@@ -535,11 +558,8 @@ def test_chapter_template_follows_the_rules_and_is_not_built() -> None:
     assert CONFIG["only_build_toc_files"] is True
 
 
-def test_level_badge_css_covers_every_level() -> None:
-    css = (ROOT / "book" / "_ext" / "static" / "mlbio-cite.css").read_text(encoding="utf-8")
-    for level in book_sources.LEVELS:
-        assert f".exercise.level-{level} > .admonition-title::after" in css
-        assert f'content: "{level}"' in css
+def test_every_level_has_a_badge_colour() -> None:
+    assert set(cite_section.LEVEL_BADGE) == set(book_sources.LEVELS)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -160,12 +160,12 @@ def parse_page(path: Path, docname: str = "", part: str | None = None) -> Page:
     return page
 
 
-def toc_entries(root: Path) -> list[tuple[str, str | None]]:
-    """``(docname, part caption)`` of every file in ``_toc.yml``, in reading order.
+def toc_entries(root: Path, toc: Path | None = None) -> list[tuple[str, str | None]]:
+    """``(docname, part caption)`` of every file in the table of contents, in reading order.
 
-    The root page has part ``None``.
+    ``toc`` defaults to ``root / "_toc.yml"``. The root page has part ``None``.
     """
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    toc = yaml.safe_load((toc or root / "_toc.yml").read_text(encoding="utf-8"))
     entries: list[tuple[str, str | None]] = [(toc["root"], None)]
 
     def walk(items: list[dict], part: str | None) -> None:
@@ -188,16 +188,17 @@ def source_path(root: Path, docname: str) -> Path:
     raise FileNotFoundError(f"_toc.yml lists {docname!r} but no {docname}.md exists in {root}.")
 
 
-def book_pages(root: Path) -> list[Page]:
+def book_pages(root: Path, toc: Path | None = None) -> list[Page]:
     """Every page of the table of contents, parsed."""
     return [
-        parse_page(source_path(root, docname), docname, part) for docname, part in toc_entries(root)
+        parse_page(source_path(root, docname), docname, part)
+        for docname, part in toc_entries(root, toc)
     ]
 
 
-def chapters(root: Path) -> list[Page]:
+def chapters(root: Path, toc: Path | None = None) -> list[Page]:
     """The chapters, in reading order."""
-    return [page for page in book_pages(root) if page.is_chapter]
+    return [page for page in book_pages(root, toc) if page.is_chapter]
 
 
 def current_anchors(root: Path) -> dict[str, str]:

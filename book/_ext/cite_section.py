@@ -263,6 +263,40 @@ def _unique_exercise_ids(app: Sphinx, doctree: nodes.document, docname: str) -> 
         section["ids"] = [new]
 
 
+LEVEL_BADGE = {"novice": "success", "intermediate": "warning", "advanced": "danger"}
+
+
+def _exercise_level_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Show an exercise's level (``:class: level-novice`` etc.) as a badge in its title bar.
+
+    The badge is the same sphinx-design badge that marks the levels of chapters and sections,
+    written as real text (not CSS-generated content), so screen readers announce it too.
+    """
+    for node in doctree.findall(nodes.Element):
+        classes = node.get("classes", [])
+        if "exercise" not in classes or not node.children:
+            continue
+        levels = [c[len("level-") :] for c in classes if c.startswith("level-")]
+        title = node.children[0]
+        if not levels or levels[0] not in LEVEL_BADGE or not isinstance(title, nodes.title):
+            continue
+        if any("mlbio-level-badge" in n.get("classes", []) for n in title.findall(nodes.inline)):
+            continue
+        color = LEVEL_BADGE[levels[0]]
+        badge = nodes.inline(
+            "",
+            levels[0],
+            classes=[
+                "mlbio-level-badge",
+                "sd-sphinx-override",
+                "sd-badge",
+                f"sd-bg-{color}",
+                f"sd-bg-text-{color}",
+            ],
+        )
+        title += [nodes.Text(" "), badge]
+
+
 def _check_redirects(app: Sphinx, env: Any) -> None:
     """Every renamed label must point to a label that exists, and must itself be gone."""
     labels = env.domaindata["std"]["labels"]
@@ -331,13 +365,14 @@ def _ancestors(node: nodes.Node) -> list[nodes.Node]:
 def _box(app: Sphinx, pagename: str, doctree: nodes.document) -> str:
     meta = app.mlbio_citation
     page_url = meta["url"] + app.builder.get_target_uri(pagename)
-    if pagename == app.config.root_doc:
-        page_url = meta["url"]
     is_root = pagename == app.config.root_doc
     page_title = None if is_root else app.env.titles[pagename].astext()
     sections = _sections(app, pagename, doctree)
     page_label = sections[0][1] if sections and sections[0][0] == 1 else pagename.split("/")[-1]
-    entries = {"": cite(meta, page_url, page_title, key="" if is_root else page_label)}
+    # The whole book is cited by the site's address; its sections by the page's real address
+    # (the site root forwards to the root page, but a forward may drop the "#section").
+    whole = cite(meta, meta["url"]) if is_root else cite(meta, page_url, page_title, key=page_label)
+    entries = {"": whole}
     options = ['<option value="">the whole page</option>']
     for level, label, title in sections:
         if level == 1:
@@ -402,6 +437,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _config_inited)
     app.connect("doctree-read", _stable_ids, priority=100)
     app.connect("doctree-resolved", _unique_exercise_ids)
+    app.connect("doctree-resolved", _exercise_level_badges)
     app.connect("env-check-consistency", _check_redirects)
     app.connect("html-page-context", _page_context)
     app.add_css_file("mlbio-cite.css")

@@ -33,8 +33,10 @@ def _cell(items: list[str]) -> str:
     return "\n".join(lines)
 
 
-def chapter_rows(root: Path) -> list[dict[str, Any]]:
+def chapter_rows(root: Path, toc: Path | None = None) -> list[dict[str, Any]]:
     """What the table shows for each chapter, in reading order.
+
+    ``toc`` is the table of contents to follow (default ``root / "_toc.yml"``).
 
     Raises
     ------
@@ -42,7 +44,7 @@ def chapter_rows(root: Path) -> list[dict[str, Any]]:
         If a chapter's front matter lacks a field or has a wrong value.
     """
     rows = []
-    for page in book_sources.chapters(root):
+    for page in book_sources.chapters(root, toc):
         meta = chapter_meta(page.path)
         rows.append(
             {
@@ -66,13 +68,12 @@ def table_markdown(rows: list[dict[str, Any]]) -> str:
     out = [
         "```{list-table} The chapters at a glance (generated from each chapter's front matter)",
         ":header-rows: 1",
+        ":widths: 20 30 14 18 18",
         ":class: mlbio-instructors-table",
         "",
-        "* - Chapter",
-        "  - Level",
+        "* - Chapter, level and time",
         "  - Learning objectives",
         "  - Prerequisites",
-        "  - Time to read / to run",
         "  - Exercises",
         "  - Anchors to cite",
     ]
@@ -82,15 +83,18 @@ def table_markdown(rows: list[dict[str, Any]]) -> str:
             f"{{ref}}`{title or label} <{label}>` {_badge(level) if level else ''}".rstrip()
             for label, title, level in row["exercises"]
         ]
-        anchors = [f"`{row['label']}` (the chapter)"] + [
-            f"{{ref}}`{title} <{label}>`: `{label}`" for label, title in row["anchors"]
+        anchors = [f"{{ref}}`{row['label']} <{row['label']}>` (the chapter)"] + [
+            f"{{ref}}`{label} <{label}>`" for label, _title in row["anchors"]
         ]
+        badges = " ".join(_badge(level) for level in meta["levels"])
         out += [
             f"* - {{ref}}`{row['title']} <{row['label']}>`",
-            "  - " + " ".join(_badge(level) for level in meta["levels"]),
+            "",
+            f"    {badges}",
+            "",
+            f"    Read: {meta['time_read']}; run: {meta['time_run']}.",
             _cell([str(o) for o in meta["objectives"]]),
             _cell([str(p) for p in meta["prerequisites"]] or ["None."]),
-            f"  - {meta['time_read']} / {meta['time_run']}",
             _cell(exercises),
             _cell(anchors),
         ]
@@ -105,9 +109,11 @@ class InstructorsTable(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         root = Path(self.env.app.confdir)
-        self.env.note_dependency(str(root / "_toc.yml"))
+        # The toc the build uses (jupyter-book's --toc option may point to another file).
+        toc = root / getattr(self.config, "external_toc_path", "_toc.yml")
+        self.env.note_dependency(str(toc))
         try:
-            rows = chapter_rows(root)
+            rows = chapter_rows(root, toc)
         except (ChapterMetaError, FileNotFoundError) as err:
             raise self.error(str(err)) from None
         for row in rows:

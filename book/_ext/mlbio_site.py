@@ -1,23 +1,30 @@
-"""Sphinx extension of the book: a site that serves itself and works offline.
+"""Sphinx extension of the book: a site that serves itself, works offline and validates.
 
 - Serves ``book/_static`` (the book's CSS, the altair chart loader, and the vendored Vega and
   MathJax that ``tools/vendor.py`` writes to ``book/_static/vendor/``). The folder is added to
   ``html_static_path`` here, after jupyter-book computed its configuration, because jupyter-book
   adds *every* ``.js``/``.css`` file of the static folders it knows to *every* page, which would
   put MathJax's hundred files and the 0.9 MB Vega bundle on each page.
-- Points ``mathjax_path`` at the vendored MathJax instead of a CDN.
+- Adds ``book/_templates`` to ``templates_path`` (a theme macro without the 1.5 MB
+  ``fontawesome.js``; see the template's comment).
+- Points ``mathjax_path`` at the vendored MathJax instead of a CDN, and loads MathJax only on
+  pages that hold mathematics (Sphinx also loads it on every page whose toctree includes one,
+  which is the landing page of a book).
 - Adds the Vega bundle and the chart loader only to pages that hold an altair chart rendered
   by :func:`mlbio.altair.enable` (a ``div.mlbio-vega``).
 - Sets ``MLBIO_SITE_BUILD=1`` for the kernels that execute the notebooks, so that
   :mod:`mlbio.altair` writes charts for the site's loader rather than for JupyterLab.
-- Derives the 404 page's URL prefix from ``html_baseurl`` (for GitHub Pages).
+- Repairs markup that third-party code writes into the pages (each fix says why below), adds a
+  ``<meta name="description">`` taken from the page's first paragraph, configures the 404 page
+  from ``html_baseurl`` and writes a valid root ``index.html``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from html import escape
+import re
+from html import escape, unescape
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -27,22 +34,43 @@ from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-STATIC = Path(__file__).resolve().parents[1] / "_static"
+BOOK = Path(__file__).resolve().parents[1]
+STATIC = BOOK / "_static"
+TEMPLATES = BOOK / "_templates"
 MATHJAX = "vendor/mathjax/tex-mml-chtml.js"
 VEGA = "vendor/vega/vega-bundle.js"
 LOADER = "mlbio-altair.js"
 CSS = "custom.css"
 CHART_MARKER = 'class="mlbio-vega"'
 BIBLIOENTRY = 'role="doc-biblioentry"'
+#: What marks a page as holding mathematics for MathJax (Sphinx's math nodes and delimiters).
+MATH_MARKERS = ('class="math', "\\(", "\\[", "$$")
+#: pandas' DataFrame HTML carries a `<style scoped>` block (invalid HTML5, and repeated for each
+#: table); custom.css holds the same rules once.
+PANDAS_STYLE = re.compile(r"<style scoped>\s*(?:\.dataframe[^{}]*\{[^{}]*\}\s*)+</style>\s*")
+#: Scripts that only define functions or wait for the parsed document (see _deferred).
+DEFERRABLE = {
+    "_static/doctools.js",
+    "_static/sphinx_highlight.js",
+    "_static/clipboard.min.js",
+    "_static/copybutton.js",
+    "_static/scripts/sphinx-book-theme.js",
+    "_static/togglebutton.js",
+    "_static/design-tabs.js",
+}
+FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+TAG = re.compile(r"<[^>]+>")
+DESCRIPTION_CHARS = 160
 
 # Set at import, before any notebook executes: kernels inherit the builder's environment.
 os.environ["MLBIO_SITE_BUILD"] = "1"
 
 
 def _configure(app: Sphinx, config: Config) -> None:
-    static = [str(p) for p in config.html_static_path]
-    if str(STATIC) not in static:
+    if str(STATIC) not in [str(p) for p in config.html_static_path]:
         config.html_static_path = [*config.html_static_path, str(STATIC)]
+    if str(TEMPLATES) not in [str(p) for p in config.templates_path]:
+        config.templates_path = [str(TEMPLATES), *config.templates_path]
     config.mathjax_path = MATHJAX
     if config.html_baseurl and "notfound_urls_prefix" in config:
         # GitHub Pages serves 404.html for any missing path, so its links must be absolute.
@@ -74,31 +102,85 @@ def _check_vendor(app: Sphinx) -> None:
     app.add_css_file(CSS)
 
 
+def _unique_scripts(scripts: list) -> list:
+    """Drop repeated scripts.
+
+    sphinx-thebe 0.3.1 and sphinx-togglebutton add their inline scripts twice under
+    jupyter-book, once with filename None and once with "", so Sphinx does not see the copies;
+    the second ``const THEBE_JS_URL = ...`` throws "Identifier has already been declared".
+    """
+    seen: set = set()
+    unique = []
+    for js in scripts:
+        attrs = getattr(js, "attributes", {})
+        key = (getattr(js, "filename", js) or "", tuple(sorted(attrs.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(js)
+    return unique
+
+
+def _deferred(js: object) -> object:
+    """Return ``js`` with ``defer`` if it is one of the theme's scripts that may wait.
+
+    Sphinx and its extensions put their scripts synchronously in ``<head>``, where each one
+    blocks the first paint (about 3 s on a slow phone, by Lighthouse's estimate). The scripts in
+    ``DEFERRABLE`` only define functions or act once the document is parsed, and deferred
+    scripts run in order, so they can wait; ``documentation_options.js`` cannot (inline scripts
+    use it at once) and stays as it is.
+    """
+    attrs = getattr(js, "attributes", None)
+    if getattr(js, "filename", None) not in DEFERRABLE or attrs is None:
+        return js
+    if "defer" in attrs or "async" in attrs:
+        return js
+    return type(js)(js.filename, priority=js.priority, **{**attrs, "defer": "defer"})
+
+
+def _is_mathjax(js: object) -> bool:
+    filename = str(getattr(js, "filename", "") or "")
+    body = getattr(js, "attributes", {}).get("body", "")
+    return filename.endswith(MATHJAX) or body.startswith("window.MathJax")
+
+
+def page_description(body: str) -> str | None:
+    """Return the text of the first paragraph of a page body, cut to about 160 characters."""
+    for match in FIRST_PARAGRAPH.finditer(body):
+        text = " ".join(unescape(TAG.sub("", match.group(1))).split())
+        if len(text) >= 40:
+            if len(text) > DESCRIPTION_CHARS:
+                text = text[: DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+            return text
+    return None
+
+
 def _page_assets(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    # sphinx-thebe 0.3.1 (and sphinx-togglebutton) add their inline scripts twice under
-    # jupyter-book, once with filename None and once with "", so Sphinx does not see the copies;
-    # the second `const THEBE_JS_URL = ...` throws "Identifier has already been declared" on
-    # every page. Keep the first copy of every script.
-    scripts = context.get("script_files")
-    if isinstance(scripts, list):
-        seen: set = set()
-        unique = []
-        for js in scripts:
-            attrs = getattr(js, "attributes", {})
-            key = (getattr(js, "filename", js) or "", tuple(sorted(attrs.items())))
-            if key not in seen:
-                seen.add(key)
-                unique.append(js)
-        scripts[:] = unique
     body = context.get("body", "")
     # docutils writes a reference list as <div role="list"> of <div role="doc-biblioentry">:
     # that role is deprecated and not a list item, so axe reports the list as broken (critical
     # for screen readers, which then announce an empty list).
     if BIBLIOENTRY in body:
-        context["body"] = body = body.replace(BIBLIOENTRY, 'role="listitem"')
+        body = body.replace(BIBLIOENTRY, 'role="listitem"')
+    body = PANDAS_STYLE.sub("", body)
+    if "body" in context:
+        context["body"] = body
+
+    scripts = context.get("script_files")
+    if isinstance(scripts, list):
+        scripts[:] = _unique_scripts(scripts)
+        # The search page runs Sphinx's search scripts at once, and they need doctools.js.
+        if pagename != "search":
+            scripts[:] = [_deferred(js) for js in scripts]
+        if not any(marker in body for marker in MATH_MARKERS):
+            scripts[:] = [js for js in scripts if not _is_mathjax(js)]
     if CHART_MARKER in body:
         app.add_js_file(VEGA, priority=800, defer="defer")
         app.add_js_file(LOADER, priority=801, defer="defer")
+
+    metatags = context.get("metatags", "")
+    if body and 'name="description"' not in metatags:
+        text = page_description(body) or app.config.project
+        context["metatags"] = metatags + f'\n<meta name="description" content="{escape(text)}" />'
 
 
 ROOT_REDIRECT = """<!DOCTYPE html>
@@ -145,7 +227,8 @@ def _root_index(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _configure, priority=800)
     app.connect("builder-inited", _check_vendor)
-    app.connect("html-page-context", _page_assets)
+    # After sphinx.ext.mathjax (priority 500) has added MathJax to the page.
+    app.connect("html-page-context", _page_assets, priority=700)
     app.connect("build-finished", _root_index, priority=400)
     return {
         "parallel_read_safe": True,
