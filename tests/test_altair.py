@@ -102,3 +102,10 @@ def test_a_chart_without_description_warns() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         mlbio_altair.chart_html({"mark": "bar", "description": "Bars"})
+
+
+def test_the_chart_height_is_reserved_before_it_is_drawn(chart) -> None:
+    html = mlbio_altair.chart_html(chart.to_dict())
+    height = int(re.search(r'class="mlbio-vega-view" style="min-height: (\d+)px"', html).group(1))
+    assert 300 <= height <= 400  # altair's default plot height plus axes and title
+    assert mlbio_altair.drawn_height({"mark": "no-such-mark"}) is None

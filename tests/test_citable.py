@@ -233,11 +233,19 @@ def test_redirects_work_in_a_small_build(tmp_path: Path) -> None:
     )
     write(tmp_path / "book/anchors.txt", "old-section book/old\n")
     out = tmp_path / "_build"
-    proc = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "-n", "-q", "-b", "html", str(tmp_path), str(out)],
-        capture_output=True,
-        text=True,
-    )
+    build = [
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-W",
+        "-n",
+        "-q",
+        "-b",
+        "html",
+        str(tmp_path),
+        str(out),
+    ]
+    proc = subprocess.run(build, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     old = (out / "book" / "old.html").read_text(encoding="utf-8")
     assert 'href="new.html"' in old and "window.location.hash" in old
@@ -268,6 +276,15 @@ def test_redirects_work_in_a_small_build(tmp_path: Path) -> None:
         "https://example.org/demo/book/new.html#new-section"
     )
     assert "version 9.9.9" in data["entries"][""]["text"]
+
+    # A new release: an incremental build rewrites every page's citation box.
+    cff = tmp_path / "CITATION.cff"
+    cff.write_text(cff.read_text().replace("9.9.9", "10.0.0"), encoding="utf-8")
+    proc = subprocess.run(build, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for page in (out / "index.html", out / "book" / "new.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "version 10.0.0" in text and "9.9.9" not in text
 
 
 def test_a_redirect_to_a_missing_label_fails_the_build(tmp_path: Path) -> None:
@@ -490,6 +507,18 @@ def test_instructors_table_has_one_row_per_chapter() -> None:
     text = (ROOT / "book" / "instructors.md").read_text(encoding="utf-8")
     assert "```{instructors-table}" in text
     assert "2-hour workshop" in text and "4-week module" in text
+
+
+def test_course_plans_cite_existing_anchors_and_exercises() -> None:
+    text = (ROOT / "book" / "instructors.md").read_text(encoding="utf-8")
+    plans = text[text.index("(instructors-plans)=") : text.index("(instructors-citing)=")]
+    refs = [term_target(r) for r in re.findall(r"\{ref\}`([^`]+)`", plans)]
+    known = set(book_sources.current_anchors(ROOT)) | {
+        ex.options.get("label") for page in PAGES for ex in page.exercises()
+    }
+    assert len(refs) >= 10
+    assert sorted(set(refs) - known) == []
+    assert "2-hour workshop" in plans and "4-week module" in plans
 
 
 def test_instructors_table_follows_the_toc(tmp_path: Path) -> None:

@@ -293,6 +293,44 @@ def test_permutation_baseline_shuffles_between_groups() -> None:
     assert not np.allclose(ours.permutation_scores["balanced_accuracy"], real)
 
 
+class CountingGroupKFold(GroupKFold):
+    """A grouped splitter that counts how often it is asked to split."""
+
+    calls = 0
+
+    def split(self, X, y=None, groups=None):
+        type(self).calls += 1
+        return super().split(X, y, groups)
+
+
+class CountingKFold(StratifiedKFold):
+    """A splitter that counts how often it is asked to split."""
+
+    calls = 0
+
+    def split(self, X, y=None, groups=None):
+        type(self).calls += 1
+        return super().split(X, y, groups)
+
+
+def test_which_permutations_resplit(signal: tuple) -> None:
+    """With groups the real folds are reused; without, each permutation is re-split (as sklearn)."""
+    X, y = signal
+    groups = np.arange(len(y)) // 2
+    CountingGroupKFold.calls = 0
+    ev.evaluate(
+        LogisticRegression(), X, y, groups=groups, cv=CountingGroupKFold(4),
+        n_permutations=3, n_bootstrap=0,
+    )  # fmt: skip
+    assert CountingGroupKFold.calls == 1
+    CountingKFold.calls = 0
+    ev.evaluate(
+        LogisticRegression(), X, y, cv=CountingKFold(4, shuffle=True, random_state=0),
+        n_permutations=3, n_bootstrap=0,
+    )  # fmt: skip
+    assert CountingKFold.calls == 4
+
+
 def test_permute_keeps_group_structure() -> None:
     _, y, g = lesions(n_groups=40)
     rng = np.random.RandomState(0)

@@ -52,11 +52,15 @@ AXE_EXCLUSIONS: list[tuple[str, str, str]] = []
 
 WAIT_FOR_RENDERING = """
 async (timeout) => {
-  const charts = () => [...document.querySelectorAll("div.mlbio-vega")];
+  // Charts are drawn when they come near the screen: scroll to each, as a reader would.
   const start = Date.now();
-  while (charts().some((c) => !c.dataset.rendered) && Date.now() - start < timeout) {
-    await new Promise((r) => setTimeout(r, 100));
+  for (const chart of document.querySelectorAll("div.mlbio-vega")) {
+    chart.scrollIntoView();
+    while (!chart.dataset.rendered && Date.now() - start < timeout) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
+  window.scrollTo(0, 0);
   if (window.MathJax && window.MathJax.startup && window.MathJax.startup.promise) {
     await window.MathJax.startup.promise;
   }
@@ -100,6 +104,7 @@ class Visit:
     code_blocks: int = 0
     copy_buttons: int = 0
     title: str = ""
+    final_url: str = ""
     axe: list[str] = field(default_factory=list)
     axe_dark: list[str] = field(default_factory=list)
     phone_width: tuple[int, int] = (0, 0)
@@ -113,6 +118,11 @@ def site_pages(html: Path) -> list[str]:
         for p in html.rglob("*.html")
         if not p.relative_to(html).as_posix().startswith(skip)
     )
+
+
+def is_redirect(path: Path) -> bool:
+    """Whether a built page only forwards the reader elsewhere (meta refresh)."""
+    return re.search(r'http-equiv="refresh"', path.read_text(encoding="utf-8"), re.I) is not None
 
 
 def blocking_violations(result: dict) -> list[str]:
@@ -160,7 +170,9 @@ def _settle(page) -> dict:  # noqa: ANN001
     raise AssertionError(f"{page.url} keeps navigating")
 
 
-def _visit(browser, url: str, allowed: tuple[str, ...], *, audit: bool) -> Visit:  # noqa: ANN001
+def _visit(  # noqa: ANN001
+    browser, url: str, allowed: tuple[str, ...], *, audit: bool, redirect: bool = False
+) -> Visit:
     visit = Visit(url)
     context = browser.new_context(viewport=DESKTOP, service_workers="block")
 
@@ -181,6 +193,10 @@ def _visit(browser, url: str, allowed: tuple[str, ...], *, audit: bool) -> Visit
     )
     response = page.goto(url, wait_until="load")
     visit.status = response.status if response else None
+    if redirect:  # a page that forwards the reader: look at where it lands
+        page.wait_for_url(lambda u: u != url, timeout=RENDER_TIMEOUT_MS)
+        page.wait_for_load_state("load")
+    visit.final_url = page.url
     found = _settle(page)
     visit.charts, visit.math = found["charts"], found["math"]
     visit.binder, visit.title = found["binder"], found["title"]
@@ -195,6 +211,8 @@ def _visit(browser, url: str, allowed: tuple[str, ...], *, audit: bool) -> Visit
         options = {"resultTypes": ["violations"], "preload": False}
         visit.axe = blocking_violations(axe.run(page, options=options).response)
         # The dark theme (pydata-sphinx-theme): colour contrast only.
+        # (Transitions off first: axe must not sample colours halfway through the switch.)
+        page.add_style_tag(content="* { transition: none !important; }")
         page.evaluate(
             "() => { document.documentElement.dataset.theme = 'dark';"
             " document.documentElement.dataset.mode = 'dark'; }"
@@ -220,7 +238,10 @@ def http_visits(browser, built_site: Path, served: str) -> dict[str, Visit]:  # 
     """Every page over HTTP, as GitHub Pages serves it, with the accessibility audit."""
     origin = served.split("/", 3)
     allowed = (*LOCAL_SCHEMES, "/".join(origin[:3]) + "/")
-    return {p: _visit(browser, served + p, allowed, audit=True) for p in site_pages(built_site)}
+    return {
+        p: _visit(browser, served + p, allowed, audit=True, redirect=is_redirect(built_site / p))
+        for p in site_pages(built_site)
+    }
 
 
 @pytest.fixture(scope="module")
@@ -228,7 +249,14 @@ def file_visits(browser, built_site: Path) -> dict[str, Visit]:  # noqa: ANN001
     """Every page opened from disk (a saved copy, offline); 404.html needs a server by design."""
     pages = [p for p in site_pages(built_site) if p != "404.html"]
     return {
-        p: _visit(browser, (built_site / p).as_uri(), LOCAL_SCHEMES, audit=False) for p in pages
+        p: _visit(
+            browser,
+            (built_site / p).as_uri(),
+            LOCAL_SCHEMES,
+            audit=False,
+            redirect=is_redirect(built_site / p),
+        )
+        for p in pages
     }
 
 
@@ -377,3 +405,14 @@ def test_search_finds_a_word_of_the_book(browser, served: str) -> None:  # noqa:
     page.wait_for_selector("#search-results ul.search li", timeout=RENDER_TIMEOUT_MS)
     assert page.locator("#search-results ul.search li").count() >= 1
     context.close()
+
+
+def test_redirect_pages_land_on_a_page_of_the_book(
+    built_site: Path, http_visits: dict[str, Visit], file_visits: dict[str, Visit]
+) -> None:
+    redirects = [p for p in site_pages(built_site) if is_redirect(built_site / p)]
+    assert "index.html" in redirects  # the site's root forwards to the landing page
+    for visits in (http_visits, file_visits):
+        for page in redirects:
+            visit = visits[page]
+            assert visit.final_url != visit.url and "Page not found" not in visit.title, page

@@ -203,6 +203,9 @@ def _config_inited(app: Sphinx, config: Any) -> None:
         app.mlbio_citation = load_citation(root / config.mlbio_citation_file)
     except (OSError, CitationError) as err:
         raise CitationError(f"cite_section: {err}") from None
+    # A new version or date in CITATION.cff must rewrite every page's box, also in an
+    # incremental build: a config value marked "html" does that when it changes.
+    config.mlbio_citation_digest = json.dumps(app.mlbio_citation, sort_keys=True, default=str)
     redirects = load_redirects(root / config.mlbio_redirects_file)
     # The maps are not Sphinx config values, so record their content in one: an edit then
     # makes Sphinx re-read every page (their ids and the redirect checks depend on the maps).
@@ -434,6 +437,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("mlbio_redirects_file", "book/redirects.yml", "env")
     app.add_config_value("mlbio_anchors_file", "book/anchors.txt", "env")
     app.add_config_value("mlbio_maps_digest", "", "env")
+    app.add_config_value("mlbio_citation_digest", "", "html")
     app.connect("config-inited", _config_inited)
     app.connect("doctree-read", _stable_ids, priority=100)
     app.connect("doctree-resolved", _unique_exercise_ids)

@@ -66,7 +66,9 @@ def chapter_rows(root: Path, toc: Path | None = None) -> list[dict[str, Any]]:
 def table_markdown(rows: list[dict[str, Any]]) -> str:
     """The MyST ``list-table`` for the rows of :func:`chapter_rows`."""
     out = [
-        "```{list-table} The chapters at a glance (generated from each chapter's front matter)",
+        # No caption: the section heading above names the table, and a caption's permalink
+        # would stick out of the table's scrolling box on a phone.
+        "```{list-table}",
         ":header-rows: 1",
         ":widths: 20 30 14 18 18",
         ":class: mlbio-instructors-table",

@@ -10,13 +10,13 @@
 - Points ``mathjax_path`` at the vendored MathJax instead of a CDN, and loads MathJax only on
   pages that hold mathematics (Sphinx also loads it on every page whose toctree includes one,
   which is the landing page of a book).
-- Adds the Vega bundle and the chart loader only to pages that hold an altair chart rendered
-  by :func:`mlbio.altair.enable` (a ``div.mlbio-vega``).
+- Adds the chart loader (which fetches the Vega bundle once a chart comes near the screen) only
+  to pages that hold an altair chart rendered by :func:`mlbio.altair.enable` (``div.mlbio-vega``).
 - Sets ``MLBIO_SITE_BUILD=1`` for the kernels that execute the notebooks, so that
   :mod:`mlbio.altair` writes charts for the site's loader rather than for JupyterLab.
 - Repairs markup that third-party code writes into the pages (each fix says why below), adds a
   ``<meta name="description">`` taken from the page's first paragraph, configures the 404 page
-  from ``html_baseurl`` and writes a valid root ``index.html``.
+  from ``html_baseurl``, writes a valid root ``index.html`` and writes ``sitemap.xml``.
 """
 
 from __future__ import annotations
@@ -58,9 +58,13 @@ DEFERRABLE = {
     "_static/togglebutton.js",
     "_static/design-tabs.js",
 }
+HALIGN = re.compile(r'(<th\b[^>]*?) halign="(left|right|center)"')
+SUMMARY_P = re.compile(r'<p class="(collapsed|expanded) admonition-title">(.*?)</p>')
+THEBE_CONFIG = re.compile(r'\s*<script type="text/x-thebe-config">.*?</script>', re.S)
 FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 TAG = re.compile(r"<[^>]+>")
 DESCRIPTION_CHARS = 160
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 # Set at import, before any notebook executes: kernels inherit the builder's environment.
 os.environ["MLBIO_SITE_BUILD"] = "1"
@@ -137,6 +141,24 @@ def _deferred(js: object) -> object:
     return type(js)(js.filename, priority=js.priority, **{**attrs, "defer": "defer"})
 
 
+def _thebe_enabled(app: Sphinx) -> bool:
+    """Whether the book offers thebe's live code (``launch_buttons.thebe`` in _config.yml)."""
+    options = app.config.html_theme_options or {}
+    return bool((options.get("launch_buttons") or {}).get("thebe"))
+
+
+def _is_thebe(asset: object) -> bool:
+    """Whether a script or stylesheet belongs to sphinx-thebe.
+
+    jupyter-book always loads sphinx-thebe; when the book does not offer live code, its files
+    only cost requests, and its inline configuration names a CDN (unpkg) and an unrelated
+    Binder repository.
+    """
+    filename = str(getattr(asset, "filename", "") or "")
+    body = getattr(asset, "attributes", {}).get("body", "")
+    return "sphinx-thebe" in filename or "THEBE_JS_URL" in body
+
+
 def _is_mathjax(js: object) -> bool:
     filename = str(getattr(js, "filename", "") or "")
     body = getattr(js, "attributes", {}).get("body", "")
@@ -162,20 +184,33 @@ def _page_assets(app: Sphinx, pagename: str, templatename: str, context: dict, d
     if BIBLIOENTRY in body:
         body = body.replace(BIBLIOENTRY, 'role="listitem"')
     body = PANDAS_STYLE.sub("", body)
+    # pandas writes `halign` (not an HTML attribute) on the headers of MultiIndex columns.
+    body = HALIGN.sub(r'\1 style="text-align: \2"', body)
+    # myst-nb's hidden-code toggles put <p> inside <summary> (invalid HTML: only phrasing
+    # content is allowed there); custom.css gives the <span> the <p>'s rules.
+    body = SUMMARY_P.sub(r'<span class="\1 admonition-title">\2</span>', body)
+    thebe = _thebe_enabled(app)
+    if not thebe:
+        body = THEBE_CONFIG.sub("", body)
     if "body" in context:
         context["body"] = body
 
     scripts = context.get("script_files")
     if isinstance(scripts, list):
         scripts[:] = _unique_scripts(scripts)
+        if not thebe:
+            scripts[:] = [js for js in scripts if not _is_thebe(js)]
         # The search page runs Sphinx's search scripts at once, and they need doctools.js.
         if pagename != "search":
             scripts[:] = [_deferred(js) for js in scripts]
         if not any(marker in body for marker in MATH_MARKERS):
             scripts[:] = [js for js in scripts if not _is_mathjax(js)]
+    styles = context.get("css_files")
+    if not thebe and isinstance(styles, list):
+        styles[:] = [css for css in styles if not _is_thebe(css)]
     if CHART_MARKER in body:
-        app.add_js_file(VEGA, priority=800, defer="defer")
-        app.add_js_file(LOADER, priority=801, defer="defer")
+        # The loader fetches the Vega bundle itself when a chart comes near the screen.
+        app.add_js_file(LOADER, priority=800, defer="defer")
 
     metatags = context.get("metatags", "")
     if body and 'name="description"' not in metatags:
@@ -224,12 +259,34 @@ def _root_index(app: Sphinx, exception: Exception | None) -> None:
     (Path(app.outdir) / "index.html").write_text(html, encoding="utf-8")
 
 
+def _sitemap(app: Sphinx, exception: Exception | None) -> None:
+    """Write ``sitemap.xml``: every page built from a document, under ``html_baseurl``.
+
+    Written from the environment's list of documents, so an incremental build (which rewrites
+    only the pages that changed) still lists every page; sphinx-sitemap 2.9 collects the pages
+    as they are written and so leaves the others out of an incremental build's sitemap.
+    """
+    if exception is not None or app.builder.format != "html" or app.builder.name != "html":
+        return
+    base = app.config.html_baseurl
+    if not base:
+        logger.warning("mlbio_site: html_baseurl is not set; no sitemap.xml written")
+        return
+    base = base if base.endswith("/") else base + "/"
+    urls = sorted(base + app.builder.get_target_uri(doc) for doc in app.env.found_docs)
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', f'<urlset xmlns="{SITEMAP_NS}">']
+    lines += [f"  <url><loc>{escape(url)}</loc></url>" for url in urls]
+    lines.append("</urlset>")
+    (Path(app.outdir) / "sitemap.xml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _configure, priority=800)
     app.connect("builder-inited", _check_vendor)
     # After sphinx.ext.mathjax (priority 500) has added MathJax to the page.
     app.connect("html-page-context", _page_assets, priority=700)
     app.connect("build-finished", _root_index, priority=400)
+    app.connect("build-finished", _sitemap)
     return {
         "parallel_read_safe": True,
         "parallel_write_safe": True,

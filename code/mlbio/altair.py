@@ -89,6 +89,21 @@ def _accessible(spec: dict[str, Any]) -> tuple[dict[str, Any], str]:
     return spec, text
 
 
+def drawn_height(spec: dict[str, Any]) -> int | None:
+    """Return the height in pixels of the drawn chart, or ``None`` if it cannot be computed.
+
+    The site reserves that height before the chart is drawn, so that the text below does not
+    jump when it appears (a layout shift that readers and Lighthouse both notice). The size is
+    computed with ``vl-convert`` (Vega run in Rust, no browser), the same engine as the site's.
+    """
+    try:
+        import vl_convert
+
+        return int(vl_convert.vegalite_to_scenegraph(spec)["height"])
+    except Exception:  # a missing size only costs a layout shift
+        return None
+
+
 def chart_html(spec: dict[str, Any], chart_id: str | None = None) -> str:
     """Return the HTML of one chart for the book's site: a div holding its spec as JSON.
 
@@ -118,9 +133,11 @@ def chart_html(spec: dict[str, Any], chart_id: str | None = None) -> str:
         digest = hashlib.sha256(payload.encode()).hexdigest()[:8]
         chart_id = f"mlbio-vega-{next(_counter)}-{digest}"
     label = html.escape(text)
+    height = drawn_height(spec)
+    style = f' style="min-height: {height}px"' if height else ""
     return (
         f'<div class="mlbio-vega" id="{html.escape(chart_id)}">'
-        '<div class="mlbio-vega-view"></div>'
+        f'<div class="mlbio-vega-view"{style}></div>'
         f"<noscript><p>Interactive chart (needs JavaScript): {label}</p></noscript>"
         f'<script type="application/json" class="mlbio-vega-spec">{payload}</script>'
         "</div>"

@@ -1,0 +1,264 @@
+"""The built HTML itself: valid (Nu Html Checker), links that resolve, no third-party assets,
+a sitemap and a 404 page for GitHub Pages, and pages within the weight budget.
+
+The Nu Html Checker is ``vnu.jar`` from the npm package ``vnu-jar`` (pinned in package.json,
+installed into node_modules by ``tools/vendor.py``); it needs Java. Without either, the check is
+skipped on a developer's machine and fails in CI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from functools import cache
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlparse
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import budgets  # noqa: E402  (tools/budgets.py)
+from serve import site_prefix  # noqa: E402
+
+VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+#: Folders of the site that hold assets, not the book's pages.
+NOT_PAGES = ("_static/", "_sources/", "_images/")
+#: Nu Html Checker errors caused by markup we do not control, each matched narrowly by its
+#: message, with the reason. (Empty: the fixes live in book/_ext/mlbio_site.py.)
+VNU_IGNORED: list[tuple[re.Pattern[str], str]] = []
+EXTERNAL = ("http:", "https:", "//")
+
+
+def pages(html: Path) -> list[Path]:
+    return sorted(
+        p for p in html.rglob("*.html") if not p.relative_to(html).as_posix().startswith(NOT_PAGES)
+    )
+
+
+class _Collector(HTMLParser):
+    """Collect ids and the URLs a page links to or loads."""
+
+    LOADS = {
+        "script": "src",
+        "img": "src",
+        "iframe": "src",
+        "source": "src",
+        "video": "src",
+        "audio": "src",
+        "embed": "src",
+        "object": "data",
+        "track": "src",
+        "input": "src",
+    }
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+        self.loads: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if "id" in a:
+            self.ids.add(a["id"])
+        if tag == "a" and "name" in a:
+            self.ids.add(a["name"])
+        if tag == "a" and "href" in a:
+            self.links.append(a["href"])
+        if tag == "link" and "href" in a:
+            rel = set(a.get("rel", "").lower().split())
+            if rel & {"stylesheet", "preload", "modulepreload", "icon", "manifest", "prefetch"}:
+                self.loads.append(a["href"])
+            elif rel & {"next", "prev", "index", "search", "up"}:
+                self.links.append(a["href"])
+        if tag in self.LOADS and a.get(self.LOADS[tag]):
+            self.loads.append(a[self.LOADS[tag]])
+        if tag in ("img", "source") and a.get("srcset"):
+            self.loads += [part.split()[0] for part in a["srcset"].split(",") if part.strip()]
+
+
+@cache
+def parse(path: Path) -> _Collector:
+    collector = _Collector()
+    collector.feed(path.read_text(encoding="utf-8"))
+    return collector
+
+
+def resolve(html: Path, page: Path, url: str) -> tuple[Path, str] | None:
+    """The file and fragment an internal URL of ``page`` points to (None if external)."""
+    if url.startswith(EXTERNAL) or url.startswith(("mailto:", "data:", "javascript:", "tel:")):
+        return None
+    prefix = site_prefix()
+    if url.startswith("/"):  # 404.html uses absolute paths under the site's prefix
+        assert url.startswith(prefix), f"{page.name}: {url} is outside the site {prefix}"
+        url = "/" + url[len(prefix) :]
+        base = html.as_uri() + "/"
+        target = urljoin(base, url.lstrip("/"))
+    else:
+        target = urljoin(page.as_uri(), url)
+    parsed = urlparse(target)
+    path = Path(unquote(parsed.path))
+    if path.is_dir():
+        path = path / "index.html"
+    return path, unquote(parsed.fragment)
+
+
+def test_pages_are_valid_html(built_site: Path) -> None:
+    if not VNU.is_file() or shutil.which("java") is None:
+        message = f"the Nu Html Checker needs {VNU} (npm ci) and Java"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    files = [str(p) for p in pages(built_site)]
+    proc = subprocess.run(
+        ["java", "-jar", str(VNU), "--errors-only", "--format", "json", *files],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    messages = json.loads(proc.stderr or proc.stdout)["messages"]
+    errors = [
+        f"{Path(unquote(urlparse(m.get('url', '')).path)).relative_to(built_site)}:"
+        f"{m.get('lastLine', '?')}: {m['message']}"
+        for m in messages
+        if m["type"] in ("error", "non-document-error")
+        and not any(rx.search(m["message"]) for rx, _ in VNU_IGNORED)
+    ]
+    assert errors == [], "\n".join(errors[:40])
+    assert len(files) >= 4
+
+
+def test_internal_links_and_anchors_resolve(built_site: Path) -> None:
+    broken: dict[str, list[str]] = defaultdict(list)
+    checked = 0
+    for page in pages(built_site):
+        collected = parse(page)
+        for url in collected.links + collected.loads:
+            found = resolve(built_site, page, url)
+            if found is None:
+                continue
+            path, fragment = found
+            checked += 1
+            rel = page.relative_to(built_site).as_posix()
+            if not path.is_file():
+                broken[rel].append(f"{url} (no file)")
+            elif fragment and path.suffix == ".html" and fragment not in parse(path).ids:
+                broken[rel].append(f"{url} (no anchor #{fragment})")
+    assert dict(broken) == {}
+    assert checked > 100
+
+
+def test_no_page_loads_anything_from_another_site(built_site: Path) -> None:
+    # Links a reader clicks (Binder, the repository, DOIs) are fine; loaded assets are not.
+    outside = {
+        page.relative_to(built_site).as_posix(): [
+            u for u in parse(page).loads if u.startswith(EXTERNAL)
+        ]
+        for page in pages(built_site)
+    }
+    assert {p: u for p, u in outside.items() if u} == {}
+    # Nor any script or stylesheet: a CSS @import or url() of another site would load too.
+    for asset in (built_site / "_static").rglob("*.css"):
+        text = asset.read_text(encoding="utf-8", errors="replace")
+        assert not re.search(r"""(@import|url\()\s*['"]?(https?:)?//""", text), asset
+
+
+def test_sitemap_lists_every_page_under_the_base_url(built_site: Path) -> None:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    base = config["html"]["baseurl"]
+    tree = ET.parse(built_site / "sitemap.xml")
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    urls = [loc.text for loc in tree.getroot().findall("s:url/s:loc", ns)]
+    assert urls and all(u.startswith(base) for u in urls)
+    listed = {u[len(base) :] for u in urls}
+    for rel in listed:
+        assert (built_site / rel).is_file(), rel
+    expected = {
+        p.relative_to(built_site).as_posix()
+        for p in pages(built_site)
+        if 'rel="canonical"' in p.read_text(encoding="utf-8")
+        and "http-equiv" not in p.read_text(encoding="utf-8").lower()
+    } - {"404.html", "search.html", "genindex.html"}
+    assert listed == expected
+
+
+def test_404_page_is_at_the_root_with_absolute_links(built_site: Path) -> None:
+    page = built_site / "404.html"
+    assert page.is_file()
+    collected = parse(page)
+    prefix = site_prefix()
+    local = [u for u in collected.loads if not u.startswith(EXTERNAL + ("data:",))]
+    assert local and all(u.startswith(prefix) for u in local), local[:5]
+    assert (built_site / ".nojekyll").is_file()  # GitHub Pages must not drop _static/
+
+
+def test_every_page_is_within_the_weight_budget(built_site: Path) -> None:
+    weights = budgets.page_weights(built_site)
+    assert weights, "no page measured"
+    over = {p: w for p, w in weights.items() if w["page_bytes"] > budgets.PAGE_BUDGET}
+    assert over == {}, f"pages over {budgets.PAGE_BUDGET} bytes"
+
+
+def test_theme_override_matches_the_installed_theme() -> None:
+    # book/_templates/static/webpack-macros.html copies the theme's macro minus fontawesome.js;
+    # when the theme is upgraded its asset digest changes and the copy must be redone.
+    import pydata_sphinx_theme
+
+    theme = Path(pydata_sphinx_theme.__file__).parent / "theme/pydata_sphinx_theme/static"
+    original = (theme / "webpack-macros.html").read_text()
+    ours = (ROOT / "book/_templates/static/webpack-macros.html").read_text()
+    digest = re.search(r"digest=(\w+)", original).group(1)
+    assert set(re.findall(r"digest=(\w+)", ours)) == {digest}
+    stripped = [line.strip() for line in original.splitlines() if "fontawesome" not in line]
+    stripped = [line.replace("styles/theme.css", "basic.css") for line in stripped]
+    for line in ours.splitlines():
+        if "pathto(" in line:
+            assert line.strip() in stripped, line
+    theme_css = theme / "styles" / "theme.css"
+    assert re.sub(r"/\*.*?\*/", "", theme_css.read_text(), flags=re.S).strip() == (
+        '@import "../basic.css";'
+    )
+
+
+def _site_extension():  # noqa: ANN202
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mlbio_site", ROOT / "book/_ext/mlbio_site.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_markup_repairs_of_the_site_extension() -> None:
+    ext = _site_extension()
+    pandas_html = (
+        "<div>\n<style scoped>\n    .dataframe tbody tr th:only-of-type {\n"
+        "        vertical-align: middle;\n    }\n\n    .dataframe thead th {\n"
+        '        text-align: right;\n    }\n</style>\n<table class="dataframe">'
+    )
+    assert ext.PANDAS_STYLE.sub("", pandas_html) == '<div>\n<table class="dataframe">'
+    # Only pandas' own rules are removed, not a chapter's style element.
+    assert ext.PANDAS_STYLE.sub("", "<style scoped>p { color: red }</style>").startswith("<style")
+    assert ext.HALIGN.sub(r'\1 style="text-align: \2"', '<th colspan="2" halign="left">') == (
+        '<th colspan="2" style="text-align: left">'
+    )
+    summary = '<summary><p class="collapsed admonition-title">Show code</p></summary>'
+    assert ext.SUMMARY_P.sub(r'<span class="\1 admonition-title">\2</span>', summary) == (
+        '<summary><span class="collapsed admonition-title">Show code</span></summary>'
+    )
+    body = "<p>Short.</p><p>A first real paragraph, with <em>markup</em> &amp; an entity, " + (
+        "and long enough to be cut at a word boundary " * 5 + "</p>"
+    )
+    text = ext.page_description(body)
+    assert text.startswith("A first real paragraph, with markup & an entity")
+    assert len(text) <= ext.DESCRIPTION_CHARS and text.endswith("…")
