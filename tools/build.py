@@ -38,7 +38,8 @@ def build(extra: list[str] | None = None) -> tuple[int, str, float]:
 
 def problems(output: str) -> list[str]:
     """Lines of the build log that are warnings, errors or tracebacks."""
-    return [line for line in output.splitlines() if WARNING.search(line)]
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", output)  # Sphinx colours its log lines
+    return [line for line in plain.splitlines() if WARNING.search(line)]
 
 
 def main() -> int:

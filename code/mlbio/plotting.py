@@ -7,6 +7,7 @@ import random
 
 import matplotlib as mpl
 import numpy as np
+import sklearn
 
 #: Okabe-Ito palette: distinguishable with the common forms of colour blindness.
 OKABE_ITO: tuple[str, ...] = (
@@ -41,6 +42,8 @@ def setup(seed: int = SEED) -> np.random.Generator:
         A generator seeded with ``seed``, for code that draws its own random numbers.
 
     """
+    # Text repr of estimators: sklearn's HTML repr embeds a whole document (invalid in a page).
+    sklearn.set_config(display="text")
     os.environ.setdefault("PYTHONHASHSEED", str(seed))
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 - some libraries still read the global generator
