@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-WARNING = re.compile(r"(^|: )(WARNING|ERROR|CRITICAL|SEVERE):|Traceback \(most recent call last\)")
+WARNING = re.compile(r"(^|: )(WARNING|ERROR|CRITICAL|SEVERE): ")
 
 
 def prepare() -> None:
