@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
+from build import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -45,17 +45,7 @@ print(json.dumps({"seconds": seconds, "peak_mb": peak}))
 
 
 def toc_notebooks() -> list[Path]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(entries: list[dict]) -> None:
-        for entry in entries or []:
-            if "file" in entry:
-                files.append(entry["file"])
-            walk(entry.get("sections", []))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters", []))
+    files = toc_files()
     paths = [ROOT / f"{f}.md" for f in files]
     return [p for p in paths if p.is_file() and "jupytext:" in p.read_text()[:400]]
 

@@ -18,6 +18,25 @@ BIN = Path(sys.executable).parent
 WARNING = re.compile(r"(^|: )(WARNING|ERROR|CRITICAL|SEVERE): ")
 
 
+def toc_files() -> list[str]:
+    """Every page of ``_toc.yml`` (root first), as paths without suffix."""
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries: list[dict]) -> None:
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections", []))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters", []))
+    walk(toc.get("chapters", []))
+    return files
+
+
 def prepare() -> None:
     """Fetch or generate the files the site serves itself (JavaScript bundles, fonts)."""
     vendor = ROOT / "tools" / "vendor.py"
