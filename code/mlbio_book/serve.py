@@ -3,10 +3,10 @@
 The site is served under the path of ``html.baseurl`` in ``_config.yml`` (``/mlbio-book/``); a
 missing file gets ``404.html`` with status 404; a folder gets its ``index.html``; text files are
 gzip-compressed when the browser accepts it and may be cached for 10 minutes, as on GitHub
-Pages. The browser tests and ``tools/budgets.py`` (Lighthouse) use it; run it by hand to
-preview a build::
+Pages. The browser tests and ``tools/budgets.py`` (Lighthouse) use it; ``make preview``
+serves the last build on http://localhost:8000::
 
-    python tools/serve.py [_build/html] [--port 8000]
+    python -m mlbio_book.serve [_build/html] [--port 8000]
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from urllib.parse import unquote, urlparse
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from mlbio_book.toc import ROOT
+
 COMPRESSIBLE = {".html", ".js", ".css", ".json", ".svg", ".xml", ".txt", ".map", ".ttf", ".inv"}
 
 
@@ -76,13 +77,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not head:
             self.wfile.write(data)
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         self._serve(head=False)
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self._serve(head=True)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -103,13 +104,19 @@ def serve(html: Path, port: int = 0, prefix: str | None = None) -> Iterator[str]
 
 
 def main() -> None:
+    """Serve a built site until interrupted."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("html", nargs="?", type=Path, default=ROOT / "_build" / "html")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
+    if not (args.html / "index.html").is_file():
+        raise SystemExit(f"No site at {args.html}: run `make book` or `make chapter` first.")
     with serve(args.html, args.port) as url:
-        print(f"Serving {args.html} at {url} (Ctrl-C stops)")
-        threading.Event().wait()
+        print(f"Serving {args.html} at {url} (Ctrl-C stops)", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
 
 
 if __name__ == "__main__":
