@@ -23,6 +23,7 @@ from urllib.parse import unquote, urljoin, urlparse
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+
 from mlbio_book import budgets, toc
 from mlbio_book.serve import site_prefix
 
@@ -152,6 +153,7 @@ def test_sitemap_lists_every_page_under_the_base_url(built_site: Path) -> None:
     listed = {u[len(base) :] for u in urls}
     for rel in listed:
         assert (built_site / rel).is_file(), rel
+
     def is_document(path: Path) -> bool:
         head = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").head
         canonical = head.find("link", rel="canonical") is not None

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import yaml
+
 from mlbio.altair import CHART_CLASS
 from mlbio_book import browser as book_browser
 from mlbio_book import toc
@@ -40,8 +41,8 @@ BLOCKING = {"serious", "critical"}
 AXE_EXCLUSIONS: list[tuple[str, str, str]] = []
 
 WAIT_FOR_RENDERING = """
-async (timeout) => {
-  const CHART = "div.%(chart)s";  // the chart container class of mlbio.altair
+async ({ timeout, chart: chartClass }) => {
+  const CHART = "div." + chartClass;  // the chart container class of mlbio.altair
   // Charts are drawn when they come near the screen: scroll to each, as a reader would.
   const start = Date.now();
   for (const chart of document.querySelectorAll(CHART)) {
@@ -56,14 +57,14 @@ async (timeout) => {
   }
   return true;
 }
-""" % {"chart": CHART_CLASS}
+"""
 
 INSPECT = """
-() => ({
-  charts: [...document.querySelectorAll("div.%(chart)s")].map((c) => ({
+(chart) => ({
+  charts: [...document.querySelectorAll("div." + chart)].map((c) => ({
     id: c.id,
     state: c.dataset.rendered || "pending",
-    drawn: c.querySelectorAll(".%(chart)s-view svg.marks, .%(chart)s-view canvas").length,
+    drawn: c.querySelectorAll(`.${chart}-view svg.marks, .${chart}-view canvas`).length,
   })),
   math: [...document.querySelectorAll(".math")].map((m) => ({
     text: m.textContent.slice(0, 60),
@@ -75,7 +76,7 @@ INSPECT = """
   copy_buttons: document.querySelectorAll("button.copybtn").length,
   title: document.title,
 })
-""" % {"chart": CHART_CLASS}
+"""
 
 PAGE_WIDTH = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 
@@ -151,8 +152,8 @@ def _settle(page) -> dict:
 
     for _ in range(3):
         try:
-            page.evaluate(WAIT_FOR_RENDERING, RENDER_TIMEOUT_MS)
-            return page.evaluate(INSPECT)
+            page.evaluate(WAIT_FOR_RENDERING, {"timeout": RENDER_TIMEOUT_MS, "chart": CHART_CLASS})
+            return page.evaluate(INSPECT, CHART_CLASS)
         except Error as err:  # a redirect page navigated away while we looked at it
             if "context was destroyed" not in str(err):
                 raise
