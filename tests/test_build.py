@@ -110,12 +110,13 @@ def test_chapter_builds_do_not_execute_stale_pages(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv(execution.NOT_EXECUTED_ENV, os.pathsep.join(["book/a", "book/b"]))
     execution._builder_inited(app)
     assert env.mystnb_config.execution_excludepatterns == ["x.md", "book/a.md", "book/b.md"]
-    # ... and does not make Sphinx read every page again after a change of code/mlbio.
-    env.found_docs, env.mlbio_inputs = {"book/a", "book/b"}, "old"
+    # ... and, after a change of code/mlbio, reads its chapter again, not every page.
+    env.found_docs, env.mlbio_inputs = {"book/a", "book/b", "book/c"}, "old"
     monkeypatch.setattr(execution, "inputs_hash", lambda root: "new")
-    assert execution._outdated(app, env, set(), set(), set()) == []
-    monkeypatch.delenv(execution.NOT_EXECUTED_ENV)
-    assert execution._outdated(app, env, set(), set(), set()) == ["book/a", "book/b"]
+    monkeypatch.setenv(execution.CHAPTER_ENV, "book/c")
+    assert execution._outdated(app, env, set(), set(), set()) == ["book/c"]
+    monkeypatch.delenv(execution.CHAPTER_ENV)
+    assert execution._outdated(app, env, set(), set(), set()) == ["book/a", "book/b", "book/c"]
     assert execution._outdated(app, env, set(), set(), set()) == []
 
 

@@ -108,6 +108,7 @@ def build(
     execution.fresh_cache(cache, root)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop(execution.NOT_EXECUTED_ENV, None)
+    env.pop(execution.CHAPTER_ENV, None)
     targets = notebooks
     result = BuildResult(1, "", html)
     if chapter is not None:
@@ -118,6 +119,7 @@ def build(
         others = execution.stale(cache, [p for p in notebooks if p != page])
         result.not_executed = [p.relative_to(root).with_suffix("").as_posix() for p in others]
         env[execution.NOT_EXECUTED_ENV] = os.pathsep.join(result.not_executed)
+        env[execution.CHAPTER_ENV] = page.relative_to(root).with_suffix("").as_posix()
 
     t0 = time.perf_counter()
     result.runs = execution.execute(

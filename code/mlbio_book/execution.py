@@ -50,6 +50,8 @@ STAMP = "mlbio-inputs.sha256"
 TIMES = "mlbio-run-times.json"
 #: Notebooks (docnames, separated by os.pathsep) that the Sphinx build must not execute.
 NOT_EXECUTED_ENV = "MLBIO_NOT_EXECUTED"
+#: The docname of the chapter a one-chapter build is for.
+CHAPTER_ENV = "MLBIO_CHAPTER"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -241,12 +243,16 @@ def _outdated(
 ) -> list[str]:
     """After a change of ``code/mlbio`` or ``data/``, read every notebook again.
 
-    One-chapter builds (:data:`NOT_EXECUTED_ENV` set) keep the other pages as they were; the
-    next full build reads them again.
+    A one-chapter build (:data:`CHAPTER_ENV` set) reads its chapter again, whose outputs may
+    have changed with the code, and keeps the other pages as they were; the next full build
+    reads them again.
     """
+    chapter = os.environ.get(CHAPTER_ENV)
+    if chapter:
+        return [chapter] if chapter in env.found_docs and chapter not in added else []
     current = inputs_hash(Path(app.confdir))
     previous = getattr(env, "mlbio_inputs", None)
-    if NOT_EXECUTED_ENV in os.environ or previous == current:
+    if previous == current:
         return []
     env.mlbio_inputs = current  # type: ignore[attr-defined]
     if previous is None:
