@@ -19,6 +19,13 @@ def soup(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
+def built(app) -> Path:
+    """Build a test site, check that Sphinx said nothing, and return its output folder."""
+    app.build()
+    assert app._warning.getvalue() == ""
+    return Path(app.outdir)
+
+
 def cite_data(page: BeautifulSoup) -> dict:
     return json.loads(page.find("script", id="mlbio-cite-data").string.replace("<\\/", "</"))
 
@@ -30,9 +37,7 @@ def cite_data(page: BeautifulSoup) -> dict:
 
 @pytest.mark.sphinx("html", testroot="citable", freshenv=True)
 def test_renamed_pages_and_sections_keep_their_addresses(app) -> None:
-    app.build()
-    assert app._warning.getvalue() == ""
-    out = Path(app.outdir)
+    out = built(app)
     old = soup(out / "book" / "old.html")
     assert old.html["lang"] == "en" and old.title.string
     assert old.find("a")["href"] == "new.html"
@@ -118,9 +123,7 @@ def test_citation_text_and_bibtex_for_a_section(tmp_path: Path) -> None:
 
 @pytest.mark.sphinx("html", testroot="chapters", freshenv=True)
 def test_chapter_info_table_and_link_previews(app) -> None:
-    app.build()
-    assert app._warning.getvalue() == ""
-    out = Path(app.outdir)
+    out = built(app)
     one = soup(out / "book" / "one.html")
     info = one.find(class_="chapter-info")
     badges = [b.string for b in info.find_all("span", class_="sd-badge")]
@@ -172,9 +175,7 @@ def test_a_broken_front_matter_stops_the_chapter(app) -> None:
 
 @pytest.mark.sphinx("html", testroot="datacards", freshenv=True)
 def test_data_page_has_a_section_per_data_set(app) -> None:
-    app.build()
-    assert app._warning.getvalue() == ""
-    page = soup(Path(app.outdir) / "index.html")
+    page = soup(built(app) / "index.html")
     sections = page.find_all("section", id=lambda i: i and i.startswith("data-"))
     # In the order of the cards, labelled after the data sets of the registry.
     assert [s["id"] for s in sections] == ["data-ham10000-images", "data-eicu"]
