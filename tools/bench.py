@@ -116,19 +116,27 @@ def main() -> int:
         )
     ratio = results["ratio_2_to_1_workers_seconds"]
     print(f"cold build, 2 workers / 1 worker (wall): {ratio}  (aim: <= 0.65)")
-    warm = results["warm_no_change"]["seconds"]
-    flag = "" if warm <= BUDGET["warm_rebuild_seconds"] else "  OVER"
-    print(f"warm rebuild, no change: {warm} s (budget {BUDGET['warm_rebuild_seconds']} s){flag}")
+    # Budgets hold for a quiet machine: flags compare CPU time, which a busy machine inflates
+    # far less than wall time.
+    warm = results["warm_no_change"]
+    flag = "" if warm["cpu_seconds"] <= BUDGET["warm_rebuild_seconds"] else "  OVER"
+    print(
+        f"warm rebuild, no change: {warm['seconds']} s, {warm['cpu_seconds']} s CPU "
+        f"(budget {BUDGET['warm_rebuild_seconds']} s){flag}"
+    )
     edit = results["chapter_after_prose_edit"]
     print(
-        f"make chapter after a prose edit of {args.edit_page}: {edit['seconds']} s "
+        f"make chapter after a prose edit of {args.edit_page}: {edit['seconds']} s, "
+        f"{edit['cpu_seconds']} s CPU "
         f"({len(edit['executed'])} notebook(s) executed; budget: its run time + 20 s)"
     )
     print(f"second load of the TCGA matrix: {results['tcga_second_load_seconds']} s")
     print(f"\n{'notebook (1-worker build)':<34}{'wall s':>9}{'CPU s':>9}{'peak MB':>9}")
+    print("(budget: 60 s CPU and 1.5 GB a notebook; OVER is flagged on CPU time)")
     for name, fig in results["cold_1_worker"]["executed"].items():
         over = (
-            fig["seconds"] > BUDGET["chapter_seconds"] or fig["peak_mb"] > BUDGET["chapter_peak_mb"]
+            fig["cpu_seconds"] > BUDGET["chapter_seconds"]
+            or fig["peak_mb"] > BUDGET["chapter_peak_mb"]
         )
         print(
             f"{name:<34}{fig['seconds']:>9}{fig['cpu_seconds']:>9}{fig['peak_mb']:>9}"
