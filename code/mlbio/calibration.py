@@ -44,8 +44,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.optimize import minimize
 from scipy.special import expit, logit
-from scipy.stats import binomtest
-from sklearn.metrics import roc_auc_score
+from scipy.stats import binomtest, rankdata
 
 from mlbio.evaluation import bootstrap_ci
 from mlbio.plotting import SEED
@@ -311,7 +310,16 @@ def _scaled_brier(y: np.ndarray, p: np.ndarray) -> float:
 
 
 def _auroc(y: np.ndarray, p: np.ndarray) -> float:
-    return float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else np.nan
+    """AUROC as the Mann-Whitney statistic (ties count one half); NaN with one class.
+
+    Equal to :func:`sklearn.metrics.roc_auc_score`, and several times faster inside a bootstrap.
+    """
+    n1 = int(y.sum())
+    n0 = len(y) - n1
+    if n1 == 0 or n0 == 0:
+        return np.nan
+    ranks = rankdata(p)
+    return float((ranks[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
 def _statistics(eps: float) -> dict[str, Callable[[np.ndarray, np.ndarray], float]]:
