@@ -411,6 +411,8 @@ def held_out_groups(
         sites.  ``attrs["oof"]`` holds the held-out outputs (binary: probability or decision
         value of the positive class, shape ``(n,)``; several classes: ``(n, k)``
         probabilities; regression: predictions), ``attrs["scoring"]``, ``attrs["pos_label"]``.
+        pandas compares the ``attrs`` of tables it concatenates and cannot compare arrays:
+        ``attrs.pop("oof")`` from such tables before :func:`pandas.concat`.
 
     Examples
     --------
