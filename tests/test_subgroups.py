@@ -183,7 +183,8 @@ def test_held_out_groups_never_trains_on_the_held_out_site():
         assert len(held_out) == 1  # one model predicts exactly one site...
         assert train_ids == set(np.flatnonzero(site != held_out.pop()).tolist())  # ...from the rest
     assert t["site"].tolist() == ["h1", "h2", "h3", "h4", "pooled"]
-    assert t["n_train"].tolist() == [150, 170, 180, 220, 240]
+    assert t["n_train"].tolist()[:4] == [150, 170, 180, 220]
+    assert pd.isna(t["n_train"].iloc[4])
     assert not np.isnan(t.attrs["oof"]).any()  # every sample was predicted once
 
 
@@ -203,6 +204,24 @@ def test_held_out_scores_are_the_scores_of_the_held_out_predictions():
     pooled = t[t["site"] == "pooled"].iloc[0]
     assert pooled["score"] == pytest.approx(roc_auc_score(y, oof))
     assert pooled["n"] == len(y)
+    assert pooled["note"] == "interval resamples samples (fewer than 20 sites)"
+
+
+def test_pooled_interval_resamples_sites_when_there_are_enough():
+    rng = np.random.default_rng(8)
+    n_sites, per_site = 24, 25
+    site = np.repeat([f"h{i:02d}" for i in range(n_sites)], per_site)
+    X = rng.normal(size=(len(site), 2))
+    shift = rng.normal(0, 1.5, n_sites)[np.repeat(np.arange(n_sites), per_site)]
+    y = (X[:, 0] + shift + rng.normal(size=len(site)) > 0).astype(int)  # sites differ a lot
+    model = LogisticRegression()
+    by_site = sg.held_out_groups(model, X, y, site, n_bootstrap=200)
+    by_sample = sg.held_out_groups(
+        model, X, y, site, n_bootstrap=200, min_sites_for_site_bootstrap=100
+    )
+    assert by_site["note"].iloc[-1] == "interval resamples sites"
+    assert by_sample["note"].iloc[-1].startswith("interval resamples samples")
+    assert by_site["score"].iloc[-1] == by_sample["score"].iloc[-1]
 
 
 def test_held_out_groups_multiclass_and_one_class_site():

@@ -512,9 +512,9 @@ def reliability_table(
     Returns
     -------
     pandas.DataFrame
-        One row per non-empty bin: ``bin`` (0, 1, ...), ``lower``, ``upper`` (bin edges),
-        ``n``, ``events``, ``mean_predicted``, ``observed`` (event rate), ``ci_low``,
-        ``ci_high``.
+        One row per non-empty bin: ``bin`` (0, 1, ...), ``n``, ``mean_predicted``,
+        ``observed`` (event rate), ``ci_low``, ``ci_high``, then ``events`` and the bin edges
+        ``lower`` and ``upper``.
 
     Examples
     --------
@@ -549,14 +549,14 @@ def reliability_table(
         ci = binomtest(events, n).proportion_ci(confidence_level=confidence, method="wilson")
         rows.append(
             {
-                "lower": edges[b],
-                "upper": edges[b + 1],
                 "n": n,
-                "events": events,
                 "mean_predicted": float(p[mask].mean()),
                 "observed": events / n,
                 "ci_low": float(ci.low),
                 "ci_high": float(ci.high),
+                "events": events,
+                "lower": edges[b],
+                "upper": edges[b + 1],
             }
         )
     table = pd.DataFrame(rows).astype(float)

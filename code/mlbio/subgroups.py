@@ -366,6 +366,7 @@ def held_out_groups(
     random_state: int | None = SEED,
     groups: ArrayLike | None = None,
     confidence: float = 0.95,
+    min_sites_for_site_bootstrap: int = 20,
 ) -> pd.DataFrame:
     """Leave-one-site-out evaluation: fit on all other sites, score on the held-out one.
 
@@ -401,16 +402,22 @@ def held_out_groups(
         Cluster labels within sites (patients, lesions): per-site intervals resample them.
     confidence
         Coverage of the intervals.
+    min_sites_for_site_bootstrap
+        The pooled row's interval resamples whole sites when there are at least this many
+        (it then includes the variation between sites); with fewer sites a cluster bootstrap
+        is too coarse to trust, and it resamples ``groups`` (or samples) instead, as its
+        ``note`` says.
 
     Returns
     -------
     pandas.DataFrame
-        One row per site, then ``"pooled"``: ``site``, ``n``, ``n_train``, ``events``
-        (positives; NaN unless binary), ``score``, ``ci_low``, ``ci_high``, ``note``.  The
-        pooled row scores all held-out predictions together; its interval resamples whole
-        sites.  ``attrs["oof"]`` holds the held-out outputs (binary: probability or decision
-        value of the positive class, shape ``(n,)``; several classes: ``(n, k)``
-        probabilities; regression: predictions), ``attrs["scoring"]``, ``attrs["pos_label"]``.
+        One row per site, then ``"pooled"``: ``site``, ``n``, ``n_train`` (missing for the
+        pooled row), ``events`` (positives; NaN unless binary), ``score``, ``ci_low``, ``ci_high``,
+        ``note``.  The pooled row scores all held-out predictions together, each made by a
+        model that did not see its site.  ``attrs["oof"]`` holds the held-out outputs
+        (binary: probability or decision value of the positive class, shape ``(n,)``; several
+        classes: ``(n, k)`` probabilities; regression: predictions); ``attrs`` also records
+        ``scoring``, ``pos_label``, ``n_bootstrap`` and ``confidence``.
         pandas compares the ``attrs`` of tables it concatenates and cannot compare arrays:
         ``attrs.pop("oof")`` from such tables before :func:`pandas.concat`.
 
@@ -423,8 +430,8 @@ def held_out_groups(
     >>> y = (X[:, 0] + rng.normal(size=90) > 0).astype(int)
     >>> site = np.repeat(["A", "B", "C"], 30)
     >>> t = held_out_groups(LogisticRegression(), X, y, site, n_bootstrap=0)
-    >>> t["site"].tolist(), t["n_train"].tolist()
-    (['A', 'B', 'C', 'pooled'], [60, 60, 60, 90])
+    >>> t["site"].tolist(), t["n_train"].tolist()[:3]
+    (['A', 'B', 'C', 'pooled'], [60, 60, 60])
 
     """
     y_arr = _as_array(y)
@@ -513,14 +520,20 @@ def held_out_groups(
             )
         )
     pooled = np.flatnonzero(trained)
+    by_site = len(np.unique(sites[pooled])) >= min_sites_for_site_bootstrap
+    if by_site:
+        clusters, resampled = sites[pooled], "sites"
+    else:
+        clusters = None if grp is None else grp[pooled]
+        resampled = "samples" if grp is None else "groups"
     rows.append(
         _site_row(
             "pooled",
             pooled,
-            n,
+            np.nan,
             y_arr,
             score,
-            sites[pooled],
+            clusters,
             None if len(pooled) else "no site could be evaluated",
             1,
             n_bootstrap,
@@ -529,7 +542,12 @@ def held_out_groups(
             positive is not None,
         )
     )
+    if n_bootstrap > 0 and len(pooled) and not rows[-1]["note"]:
+        rows[-1]["note"] = f"interval resamples {resampled}"
+        if not by_site:
+            rows[-1]["note"] += f" (fewer than {min_sites_for_site_bootstrap} sites)"
     table = pd.DataFrame(rows)
+    table["n_train"] = table["n_train"].astype("Int64")  # missing for the pooled row
     if positive is not None:
         oof = outputs["predict_proba"][:, 1] if "predict_proba" in outputs else None
         if oof is None:
@@ -551,7 +569,7 @@ def held_out_groups(
 def _site_row(
     level: Any,
     idx: np.ndarray,
-    n_train: int,
+    n_train: float,
     y: np.ndarray,
     score: Callable[[np.ndarray], float],
     clusters: np.ndarray | None,
