@@ -253,8 +253,11 @@ def test_forest_plot_rows_labels_and_intervals(big_and_small):
     np.testing.assert_allclose(spans, expected)
     plt.close(ax.figure)
     two = sg.subgroup_metrics(y, p, sub, n_bootstrap=0)
-    axes = sg.forest_plot(two)
+    axes = sg.forest_plot(two, reference={"auroc": 0.5})
     assert len(axes) == 2
+    dotted = [[ln for ln in a.lines if ln.get_linestyle() == ":"] for a in axes]
+    assert [len(d) for d in dotted] == [1, 0]  # the AUROC panel only
+    assert dotted[0][0].get_xdata()[0] == 0.5
     plt.close(axes[0].figure)
     _, ax = plt.subplots()
     with pytest.raises(ValueError, match="metric="):

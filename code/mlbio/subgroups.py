@@ -637,7 +637,7 @@ def forest_plot(
     table: pd.DataFrame,
     *,
     ax: Axes | None = None,
-    reference: float | None = None,
+    reference: float | Mapping[str, float] | None = None,
     metric: str | None = None,
 ) -> Axes | np.ndarray:
     """Forest plot of a :func:`subgroup_metrics` (or :func:`held_out_groups`) table.
@@ -654,7 +654,8 @@ def forest_plot(
     ax
         Axes to draw on (one metric only); default: a new figure.
     reference
-        Optional reference value drawn as a dotted line (e.g. 0.5, the AUROC of chance).
+        Optional reference value drawn as a dotted line (e.g. 0.5, the AUROC of chance), or a
+        ``{metric: value}`` mapping when several metrics are drawn.
     metric
         Which metric to draw when the table holds several; default: all of them, one panel
         each (then ``ax`` must be ``None``).
@@ -710,7 +711,8 @@ def forest_plot(
             1, len(names), sharey=True, figsize=(3.6 * len(names) + 1.2, height), squeeze=False
         )
         for a, name in zip(axes[0], names, strict=True):
-            _draw_forest(a, table, name, label_col, value_col, overall, reference, confidence)
+            ref = _ref(reference, name)
+            _draw_forest(a, table, name, label_col, value_col, overall, ref, confidence)
         axes[0, 0].set_ylabel(ylabel)
         fig.tight_layout()
         return axes[0]
@@ -718,9 +720,16 @@ def forest_plot(
     if ax is None:
         rows = len(table) if "metric" not in table.columns else (table["metric"] == name).sum()
         _, ax = plt.subplots(figsize=(6.4, 0.9 + 0.35 * rows))
-    _draw_forest(ax, table, name, label_col, value_col, overall, reference, confidence)
+    _draw_forest(ax, table, name, label_col, value_col, overall, _ref(reference, name), confidence)
     ax.set_ylabel(ylabel)
     return ax
+
+
+def _ref(reference: float | Mapping[str, float] | None, name: str) -> float | None:
+    """Pick the reference value of one metric."""
+    if isinstance(reference, Mapping):
+        return reference.get(name)
+    return reference
 
 
 def _draw_forest(
