@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from mlbio_book import build as book_build
 
 pytest_plugins = ("sphinx.testing.fixtures",)

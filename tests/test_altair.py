@@ -9,7 +9,6 @@ import altair as alt
 import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
-
 from mlbio import altair as mlbio_altair
 
 CHART = mlbio_altair.CHART_CLASS

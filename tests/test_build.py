@@ -8,7 +8,6 @@ from types import SimpleNamespace
 
 import pytest
 from bs4 import BeautifulSoup
-
 from mlbio_book import build as book_build
 from mlbio_book import execution, toc
 

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-
 from mlbio_book import anchors, chapters, citation, exercises, frontmatter, sources, toc
 from mlbio_book.levels import LEVELS
 

@@ -13,9 +13,8 @@ import numpy as np
 import pandas as pd
 import pooch.core
 import pytest
-from PIL import Image
-
 from mlbio import datasets as ds
+from PIL import Image
 
 REAL_BARCODES = [
     "TCGA-OR-A5L9-01A-11R-A29S-07",  # ACC

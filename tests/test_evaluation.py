@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from mlbio import evaluation as ev
 from sklearn.datasets import make_classification, make_regression
 from sklearn.feature_selection import SelectKBest, f_classif
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -21,8 +22,6 @@ from sklearn.model_selection import (
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-
-from mlbio import evaluation as ev
 
 COLUMNS = [
     "cv_mean",

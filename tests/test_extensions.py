@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-
 from mlbio_book import citation, datacards, levels, repairs
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

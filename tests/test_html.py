@@ -23,7 +23,6 @@ from urllib.parse import unquote, urljoin, urlparse
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-
 from mlbio_book import budgets, toc
 from mlbio_book.serve import site_prefix
 

@@ -10,7 +10,6 @@ import subprocess
 import sys
 
 import pytest
-
 from mlbio_book.toc import ROOT
 
 

@@ -23,7 +23,6 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-
 from mlbio.altair import CHART_CLASS
 from mlbio_book import browser as book_browser
 from mlbio_book import toc

@@ -193,6 +193,18 @@ def read_registry(path: str | os.PathLike[str] | None = None) -> dict[str, Regis
     return entries
 
 
+def __getattr__(name: str) -> object:
+    """``DATASETS``, the data set names before the registry had a ``dataset`` column.
+
+    Kept for code written against the old name: a mapping from each data set of the registry
+    to its card's title. New code calls :func:`dataset_names`.
+    """
+    if name == "DATASETS":
+        cards = read_cards()
+        return {d: (cards[d].title if d in cards else "") for d in dataset_names()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def dataset_names(registry: dict[str, RegistryEntry] | None = None) -> list[str]:
     """Return the names of the data sets of the registry, in the order of their first file."""
     registry = read_registry() if registry is None else registry

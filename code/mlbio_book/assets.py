@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from mlbio.altair import CHART_CLASS
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
-from mlbio.altair import CHART_CLASS
 from mlbio_book.render import render
 from mlbio_book.vendor import MATHJAX, VEGA
 

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from mlbio import datasets
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from mlbio import datasets
 from mlbio_book.render import render
 
 DIRECTIVE = "data-cards"

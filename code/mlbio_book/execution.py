@@ -34,11 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlbio.altair import SITE_ENV
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
-
-from mlbio.altair import SITE_ENV
 
 logger = logging.getLogger(__name__)
 

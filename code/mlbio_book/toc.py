@@ -16,10 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlbio.datasets import repo_root
 from myst_nb.core.read import is_myst_markdown_notebook
 from sphinx_external_toc.parsing import parse_toc_yaml
-
-from mlbio.datasets import repo_root
 
 ROOT = repo_root()
 TOC = "_toc.yml"
