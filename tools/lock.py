@@ -6,7 +6,9 @@
 
 uv keeps the versions already pinned in a file unless a declared dependency needs another one
 (``--upgrade-package NAME`` moves one on). ``--check`` compiles into a temporary folder and
-fails if a file differs from what ``code/pyproject.toml`` gives.
+fails if a file differs from what ``code/pyproject.toml`` gives; it resolves with ``--offline``
+(from uv's cache, which ``make lock`` and ``make install`` fill), because tests may not use the
+network.
 
 Usage: ``python tools/lock.py [--check] [--upgrade-package NAME ...]``
 """
@@ -78,7 +80,7 @@ def main() -> int:
         for name in files:  # start from today's pins: uv keeps them when it can
             (Path(tmp) / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(ROOT / name, Path(tmp) / name)
-        compile_all(Path(tmp), extra)
+        compile_all(Path(tmp), [*extra, "--offline"])
         stale = []
         for name in files:
             ours, fresh = (ROOT / name).read_text(), (Path(tmp) / name).read_text()
