@@ -741,3 +741,48 @@ def test_repeated_cv_uses_the_corrected_resampled_t(signal: tuple) -> None:
     assert folds.groupby("repeat")["roc_auc"].mean().nunique() > 1
     # the tables can be concatenated although their attrs hold DataFrames
     assert len(pd.concat({"a": table, "b": table.copy()})) == 2
+
+
+def test_interval_coverage_on_simulated_studies() -> None:
+    """The coverage that repeated_cv's and evaluate's docstrings state (n = 60, two Gaussian
+    classes, nearest-centroid rule, accuracy), re-checked on 200 simulated studies. Target:
+    the procedure's expected accuracy at the training size of a fold, computed exactly.
+    Nominal 95 %: the corrected repeated-CV interval covers it in about 94 % of studies, the
+    pooled out-of-fold bootstrap in about 90 %, the uncorrected t-interval in about 57 %
+    (1,000 studies). Dropping the Nadeau-Bengio correction fails this test."""
+    rng = np.random.default_rng(0)
+    delta, n = np.array([0.8, 0.0, 0.0]), 60
+    k = int(n * 0.8) // 2  # training samples per class in a fold
+    m1 = delta + rng.normal(size=(200_000, 3)) / np.sqrt(k)
+    m0 = rng.normal(size=(200_000, 3)) / np.sqrt(k)
+    w, c = m1 - m0, (m1 + m0) / 2
+    norm = np.linalg.norm(w, axis=1)
+    truth = np.mean(
+        stats.norm.cdf(np.sum(w * (delta - c), axis=1) / norm) / 2
+        + stats.norm.cdf(np.sum(w * c, axis=1) / norm) / 2
+    )
+    hits = {"corrected": 0, "naive": 0, "bootstrap": 0}
+    for r in range(200):
+        y = np.repeat([0, 1], n // 2)
+        X = rng.normal(size=(n, 3)) + y[:, None] * delta
+        table = ev.repeated_cv(Centroid(), X, y, scoring="accuracy", n_repeats=5, random_state=r)
+        low, high = table.loc["accuracy", ["ci_low", "ci_high"]]
+        hits["corrected"] += low <= truth <= high
+        folds = table.attrs["fold_scores"]["accuracy"].to_numpy()
+        half = stats.t.ppf(0.975, len(folds) - 1) * folds.std(ddof=1) / np.sqrt(len(folds))
+        hits["naive"] += folds.mean() - half <= truth <= folds.mean() + half
+        pooled = ev.evaluate(
+            Centroid(),
+            X,
+            y,
+            scoring="accuracy",
+            n_permutations=0,
+            n_bootstrap=300,
+            random_state=r,
+        ).loc["accuracy"]
+        hits["bootstrap"] += pooled["ci_low"] <= truth <= pooled["ci_high"]
+    coverage = {key: value / 200 for key, value in hits.items()}
+    assert coverage["corrected"] >= 0.9, coverage
+    assert coverage["bootstrap"] < 0.93, coverage  # under-covers
+    assert coverage["corrected"] > coverage["bootstrap"], coverage
+    assert coverage["naive"] < 0.7, coverage
