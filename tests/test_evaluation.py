@@ -477,6 +477,9 @@ def test_within_groups_keeps_every_groups_label_mix() -> None:
     assert not np.array_equal(permuted, y)
     explicit = ev.permute_labels(y, g, scheme="groups-by-size", random_state=0)
     assert np.bincount(explicit).tolist() == np.bincount(y).tolist()
+    X = np.random.default_rng(0).normal(size=(len(y), 2))
+    with pytest.warns(UserWarning, match="only 8 of 80 samples"):
+        ev.permutation_baseline(Centroid(), X, y, groups=g, cv=GroupKFold(3), n_permutations=1)
 
 
 def test_permute_labels_refuses_impossible_schemes() -> None:

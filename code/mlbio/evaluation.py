@@ -1006,6 +1006,23 @@ def _resolve_scheme(y: np.ndarray, groups: np.ndarray | None, scheme: str) -> st
     return scheme
 
 
+def _warn_if_few_move(y: np.ndarray, groups: np.ndarray | None, scheme: str) -> None:
+    """Warn when shuffling within groups can move only a minority of the labels."""
+    if scheme != "within-groups":
+        return
+    _, members = _group_members(groups)
+    movable = sum(len(m) for m in members if np.any(y[m] != y[m[0]]))
+    if movable < len(y) / 2:
+        warnings.warn(
+            f"Labels vary within groups holding only {movable} of {len(y)} samples, so the "
+            "within-groups permutation leaves most labels in place and the permuted scores "
+            "stay close to the real one. To test for any association between features and "
+            "labels, use permutation='groups-by-size'.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 def _permute(
     y: np.ndarray, groups: np.ndarray | None, scheme: str, rng: np.random.Generator
 ) -> np.ndarray:
@@ -1225,6 +1242,7 @@ def permutation_baseline(
     )
     tested = _tested(task.splits, len(task.y))
     scheme = _resolve_scheme(task.y, task.groups, permutation)
+    _warn_if_few_move(task.y, task.groups, scheme)
     real = _scores(task, _oof_outputs(task, task.y, task.splits), task.y, tested)
     table = _permuted_scores(task, n_permutations, scheme, random_state)
     p_value = {name: _p_value(real[name], table[name].to_numpy()) for name in task.scorers}
@@ -1471,6 +1489,7 @@ def evaluate(
     y_arr, splits = task.y, task.splits
     tested = _tested(splits, len(y_arr))
     scheme = _resolve_scheme(y_arr, task.groups, permutation) if n_permutations else "none"
+    _warn_if_few_move(y_arr, task.groups, scheme)
 
     replay = _oof_outputs(task, y_arr, splits)
     score = _scores(task, replay, y_arr, tested)
