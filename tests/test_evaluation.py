@@ -525,8 +525,10 @@ def test_permutation_p_values_are_uniform_under_the_null() -> None:
 
 def test_permutation_detects_group_level_signal_and_keeps_the_baseline() -> None:
     """A lesion-level signal with unequal lesion sizes: the real score beats every
-    permutation, and the permuted AUPRC stays at the dummy's level (the image-level
-    prevalence is kept) instead of falling below it."""
+    permutation, and the permuted AUPRC does not fall below the dummy's (the image-level
+    prevalence is kept). Shuffling lesions regardless of size gave 0.49 against a dummy of
+    0.69. (It lies above the dummy: lesion size predicts the label here, and a permutation
+    among lesions of equal size keeps that link.)"""
     X, y, g = unequal_lesions(4, n_pos=30, n_neg=30, signal=2.0)
     table = ev.evaluate(
         LogisticRegression(),
@@ -541,7 +543,7 @@ def test_permutation_detects_group_level_signal_and_keeps_the_baseline() -> None
     ap = table.loc["average_precision"]
     assert ap["score"] > ap["dummy"] + 0.2
     np.testing.assert_allclose(table["p_value"], 1 / 20)
-    assert abs(ap["permuted_mean"] - ap["dummy"]) < 0.06
+    assert ap["dummy"] - 0.03 < ap["permuted_mean"] < ap["score"] - 0.1
     # scikit-learn shuffles within groups: with one label per lesion, nothing moves
     real, within, _ = permutation_test_score(
         LogisticRegression(), X, y, groups=g, cv=ev.make_cv(y, g), n_permutations=2
@@ -549,30 +551,23 @@ def test_permutation_detects_group_level_signal_and_keeps_the_baseline() -> None
     np.testing.assert_allclose(within, real)  # the trap that "groups-by-size" avoids
 
 
-class RecordingSplitter(StratifiedGroupKFold):
-    """A stratified grouped splitter that records the labels it is asked to split."""
+class CountingSplitter(StratifiedGroupKFold):
+    """A stratified grouped splitter that counts how often it is asked to split."""
 
-    labels: list = []
+    calls = 0
 
     def split(self, X, y=None, groups=None):
-        type(self).labels.append(np.asarray(y).copy())
+        type(self).calls += 1
         return super().split(X, y, groups)
 
 
-def test_permuted_copies_are_split_by_the_same_grouped_splitter() -> None:
-    """Grouped folds are kept for every permuted copy; a stratified splitter re-stratifies
-    on the permuted labels (else permuted folds are unbalanced and pooled scores drop)."""
+def test_permuted_copies_are_scored_on_the_real_grouped_folds() -> None:
+    """The dummy and every permuted refit use the folds of the real analysis: split once."""
     X, y, g = unequal_lesions(2, n_pos=20, n_neg=20, signal=1.0)
-    RecordingSplitter.labels = []
-    cv = RecordingSplitter(3, shuffle=True, random_state=0)
-    ev.permutation_baseline(Centroid(), X, y, groups=g, cv=cv, n_permutations=3)
-    seen = RecordingSplitter.labels
-    assert len(seen) == 4
-    assert np.array_equal(seen[0], y)
-    assert all(not np.array_equal(s, y) for s in seen[1:])  # permuted copies, re-split
-    for labels in seen[1:]:
-        for train, test in cv.split(X, labels, g):
-            assert not set(g[train]) & set(g[test])
+    CountingSplitter.calls = 0
+    cv = CountingSplitter(3, shuffle=True, random_state=0)
+    ev.evaluate(Centroid(), X, y, groups=g, cv=cv, n_permutations=3, n_bootstrap=0)
+    assert CountingSplitter.calls == 1
 
 
 # ----------------------------------------------------------------------------------------------

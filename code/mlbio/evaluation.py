@@ -333,15 +333,9 @@ class _Task:
     pos_label: Any
     scorers: dict[str, Callable]
     builtin: frozenset[str]  # names of scorers given by their scikit-learn name
-    splitter: Any  # re-applied to permuted labels
-    splits: list[tuple[np.ndarray, np.ndarray]]
+    splitter: Any
+    splits: list[tuple[np.ndarray, np.ndarray]]  # materialised once, reused by every refit
     n_jobs: int | None
-
-    def split(self, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Return the splitter's folds for labels ``y`` (the same if it ignores labels)."""
-        if y is self.y:
-            return self.splits
-        return _materialise(self.splitter, self.X, y, self.groups)
 
 
 def _materialise(splitter: Any, X: Any, y: np.ndarray, groups: np.ndarray | None) -> list:
@@ -1138,11 +1132,10 @@ def _permuted_scores(
 ) -> pd.DataFrame:
     """Pooled out-of-fold scores of the task's pipeline refitted on permuted labels.
 
-    Each permuted copy is split by the task's splitter: a splitter that ignores the labels
-    (grouped or plain k-fold with a seed, a fixed list of folds) gives the very folds of the
-    real analysis; a stratified one re-stratifies on the permuted labels.  Re-stratifying
-    keeps the test exact: the real labels were split into balanced folds, and permuted
-    labels on those same folds would be unbalanced, which lowers pooled scores by itself.
+    Every permuted copy is scored on the folds of the real analysis, like the dummy.
+    scikit-learn's ``permutation_test_score`` re-splits each copy instead; with a stratified
+    splitter that re-stratifies the folds on the permuted labels, and a stratified grouped
+    split of a few thousand samples costs as much as a model fit.
     """
     rng = np.random.default_rng(random_state)
     rows = []
@@ -1150,9 +1143,8 @@ def _permuted_scores(
         warnings.simplefilter("ignore", UndefinedMetricWarning)
         for _ in range(n_permutations):
             y_perm = _permute(task.y, task.groups, scheme, rng)
-            splits = task.split(y_perm)
-            replay = _oof_outputs(task, y_perm, splits)
-            rows.append(_scores(task, replay, y_perm, _tested(splits, len(y_perm))))
+            replay = _oof_outputs(task, y_perm, task.splits)
+            rows.append(_scores(task, replay, y_perm, _tested(task.splits, len(y_perm))))
     return pd.DataFrame(rows, columns=list(task.scorers), dtype=float)
 
 
@@ -1182,8 +1174,8 @@ def permutation_baseline(
       (:func:`permute_labels`): between groups of equal size when each group has one label,
       within groups otherwise.  scikit-learn always shuffles within groups, which leaves
       one-label-per-group data unchanged and makes the "permuted" score equal to the real one;
-    * each permuted copy is split by the same splitter as the real labels: the same folds for a
-      grouped or plain k-fold splitter, re-stratified folds for a stratified one.
+    * every permuted copy is scored on the folds of the real analysis (grouped folds stay
+      grouped), where scikit-learn re-splits each copy.
 
     Parameters
     ----------
