@@ -1066,8 +1066,14 @@ def permute_labels(
         lesion than naevi, the melanoma share of images would drop under permutation, and
         permuted accuracy or average precision would measure that shift, not chance.
         If labels vary within groups, a group receives the whole label mix of a group of
-        the same size (in random order): the null is then "the features say nothing about
-        any label", and the class counts are still kept exactly.
+        the same size (in random order), and the class counts are still kept exactly.
+        Because labels move only among groups of equal size, a link between a group's size
+        and its label survives the permutation: the null hypothesis is "the features say
+        nothing about the label beyond what the group's size says".  When size predicts the
+        label (in HAM10000, melanomas were photographed more often than naevi) and the
+        features can tell sizes apart (e.g. through the clinic that took the photographs),
+        the permuted scores lie well above the textbook chance level; the real score must be
+        compared with them.
     ``"within-groups"``
         Shuffle the labels inside each group: every group keeps its own label mix, hence the
         prevalence is kept in every group.  This is what scikit-learn's
