@@ -398,8 +398,9 @@ def simulate_discoveries(
     rng = np.random.default_rng(random_state)
     rows = []
     for _ in range(n_repeats):
-        a = rng.standard_normal((n_per_group, n_features))
-        b = rng.standard_normal((n_per_group, n_features))
+        # single precision: half the memory and time, and ample for a t-test
+        a = rng.standard_normal((n_per_group, n_features), dtype=np.float32)
+        b = rng.standard_normal((n_per_group, n_features), dtype=np.float32)
         b[:, :n_signal] += effect_size
         pvalues = stats.ttest_ind(a, b, axis=0).pvalue
         found = stats.false_discovery_control(pvalues, method="bh") <= fdr
