@@ -7,6 +7,7 @@ from math import comb
 import numpy as np
 import pytest
 from mlbio import highdim
+from scipy import stats
 
 
 # --------------------------------------------------------------------------------------------
@@ -152,6 +153,20 @@ def test_benjamini_hochberg_controls_false_discoveries_where_raw_p_values_do_not
     assert null["power"].isna().all()
     # with no signal, any discovery is false: BH bounds the chance of one by the FDR
     assert (null["false_discoveries"] > 0).mean() <= 0.15
+
+
+def test_power_of_a_single_test_matches_the_t_test_and_a_brute_force_simulation() -> None:
+    """One feature: BH is the plain t-test, whose power is known (noncentral t)."""
+    n, effect = 12, 1.0
+    table = highdim.simulate_discoveries(n, 1, 1, effect, n_repeats=4000, random_state=5)
+    df, nc = 2 * n - 2, effect * np.sqrt(n / 2)
+    critical = stats.t.ppf(0.975, df)
+    exact = stats.nct.sf(critical, df, nc) + stats.nct.cdf(-critical, df, nc)
+    assert table["power"].mean() == pytest.approx(exact, abs=0.025)
+    rng = np.random.default_rng(6)
+    a, b = rng.standard_normal((2, 4000, n))
+    brute = (stats.ttest_ind(a, b + effect, axis=1).pvalue < 0.05).mean()
+    assert table["power"].mean() == pytest.approx(brute, abs=0.035)
 
 
 def test_simulate_discoveries_rejects_bad_sizes() -> None:

@@ -28,7 +28,7 @@ from numpy.typing import ArrayLike
 from scipy import optimize, stats
 from sklearn.metrics import pairwise_distances
 
-from mlbio.plotting import SEED
+from mlbio import SEED
 
 __all__ = [
     "cover_probability",
@@ -349,12 +349,17 @@ def simulate_discoveries(
 ) -> pd.DataFrame:
     """Simulate per-feature tests between two groups and count true and false discoveries.
 
-    Each repeat draws two groups of ``n_per_group`` samples with ``n_features`` independent
-    standard normal features; the first ``n_signal`` features are shifted by ``effect_size``
-    (Cohen's d: the difference of means in units of the standard deviation) in the second
-    group. Every feature is tested with a two-sample t-test; the p-values are adjusted with the
-    Benjamini-Hochberg procedure (:func:`scipy.stats.false_discovery_control`) and features with
-    an adjusted p-value at most ``fdr`` are "discoveries".
+    Each repeat is a study of two groups of ``n_per_group`` samples with ``n_features``
+    independent normal features of unit variance; the first ``n_signal`` features are shifted
+    by ``effect_size`` (Cohen's d: the difference of means in units of the standard deviation)
+    in the second group. Every feature is tested with a two-sample t-test; the p-values are
+    adjusted with the Benjamini-Hochberg procedure (:func:`scipy.stats.false_discovery_control`)
+    and features with an adjusted p-value at most ``fdr`` are "discoveries".
+
+    The t statistics are drawn directly from their exact distributions, Student's t with
+    ``2 n - 2`` degrees of freedom for the null features and the noncentral t with
+    noncentrality ``effect_size * sqrt(n / 2)`` for the shifted ones. This is the same as
+    simulating the samples and testing them, at a cost that does not grow with ``n``.
 
     Parameters
     ----------
@@ -396,13 +401,19 @@ def simulate_discoveries(
     if n_repeats < 1:
         raise ValueError(f"n_repeats must be at least 1, got {n_repeats}.")
     rng = np.random.default_rng(random_state)
+    df = 2 * n_per_group - 2
+    noncentrality = effect_size * np.sqrt(n_per_group / 2)
     rows = []
     for _ in range(n_repeats):
-        # single precision: half the memory and time, and ample for a t-test
-        a = rng.standard_normal((n_per_group, n_features), dtype=np.float32)
-        b = rng.standard_normal((n_per_group, n_features), dtype=np.float32)
-        b[:, :n_signal] += effect_size
-        pvalues = stats.ttest_ind(a, b, axis=0).pvalue
+        t_values = np.concatenate(
+            [
+                stats.nct.rvs(df, noncentrality, size=n_signal, random_state=rng)
+                if n_signal
+                else np.empty(0),
+                rng.standard_t(df, size=n_features - n_signal),
+            ]
+        )
+        pvalues = 2 * stats.t.sf(np.abs(t_values), df)
         found = stats.false_discovery_control(pvalues, method="bh") <= fdr
         true_hits = int(found[:n_signal].sum())
         false_hits = int(found[n_signal:].sum())
