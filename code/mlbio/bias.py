@@ -1,0 +1,464 @@
+"""Who is in a data set, how its labels agree, and how a model's errors fall on its groups.
+
+The chapter on bias uses these helpers; they are small on purpose, and lean on
+:mod:`scipy.stats` and scikit-learn for everything statistical.
+
+:func:`representation_table`
+    The share of each group in a sample next to its share in a reference population (a census
+    or a registry), with a Wilson interval for the sample share and their ratio.
+:func:`disagreement`
+    How often two labels of the same people disagree (for example self-reported race and
+    genetically inferred ancestry), given which values correspond.
+:func:`observed_expected`
+    Observed against expected events per group (hospital, clinic) for a risk model, with the
+    limits within which a calibrated model would keep a group of that size (a funnel plot).
+:func:`reweighing_weights` and :class:`ReweighedClassifier`
+    Sample weights that make group and label independent in the training data (Kamiran &
+    Calders, 2012), computed inside each training fold.
+
+The reference populations (:data:`US_CENSUS_2010`, :data:`BRAZIL_CENSUS_2022`) hold published
+counts, each with its source: shares are computed from the counts, never typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+from scipy import stats
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = [
+    "BRAZIL_CENSUS_2022",
+    "US_CENSUS_2010",
+    "US_CENSUS_2010_EXCLUSIVE",
+    "ReferencePopulation",
+    "ReweighedClassifier",
+    "disagreement",
+    "observed_expected",
+    "representation_table",
+    "reweighing_weights",
+]
+
+
+@dataclass(frozen=True)
+class ReferencePopulation:
+    """Published counts of a population by category, with their source.
+
+    Attributes
+    ----------
+    name
+        A short name for tables and figures.
+    source
+        Where the counts come from (publication and table), to cite next to any comparison.
+    counts
+        Category to number of people.
+
+    """
+
+    name: str
+    source: str
+    counts: Mapping[str, int]
+
+    def shares(self) -> pd.Series:
+        """Return each category's share of the listed total."""
+        counts = pd.Series(dict(self.counts), dtype=float)
+        return counts / counts.sum()
+
+
+#: United States, 2010 Census, race alone or in a multiracial category (Hispanics of any race
+#: included in their race). Humes, Jones & Ramirez (2011), *Overview of Race and Hispanic Origin:
+#: 2010*, 2010 Census Briefs C2010BR-02, Table 1; total 308,745,538.
+US_CENSUS_2010 = ReferencePopulation(
+    name="US 2010 Census",
+    source="Humes, Jones & Ramirez (2011), 2010 Census Briefs C2010BR-02, Table 1",
+    counts={
+        "White": 223_553_265,
+        "Black or African American": 38_929_319,
+        "American Indian and Alaska Native": 2_932_248,
+        "Asian": 14_674_252,
+        "Native Hawaiian and Other Pacific Islander": 540_013,
+        "Some Other Race": 19_107_368,
+        "Two or More Races": 9_009_073,
+    },
+)
+
+#: United States, 2010 Census, mutually exclusive groups: Hispanic or Latino (of any race), then
+#: the race alone of everyone else; "Other, not Hispanic" joins Native Hawaiian and Other
+#: Pacific Islander, Some Other Race and Two or More Races. Same source and table.
+US_CENSUS_2010_EXCLUSIVE = ReferencePopulation(
+    name="US 2010 Census",
+    source="Humes, Jones & Ramirez (2011), 2010 Census Briefs C2010BR-02, Table 1",
+    counts={
+        "White, not Hispanic": 196_817_552,
+        "Black, not Hispanic": 37_685_848,
+        "Hispanic or Latino": 50_477_594,
+        "Asian, not Hispanic": 14_465_124,
+        "American Indian and Alaska Native, not Hispanic": 2_247_098,
+        "Other, not Hispanic": 481_576 + 604_265 + 5_966_481,
+    },
+)
+
+#: Brazil, 2022 Census, self-declared colour or race (*cor ou raça*). IBGE (2023), *Censo
+#: Demográfico 2022: identificação étnico-racial da população, por sexo e idade*: 203,080,756
+#: residents, of whom 88,252,121 white, 92,083,286 brown, 20,656,458 black and 850,130 East Asian;
+#: the rest (Indigenous by colour or race, and the very few who declared none) is their
+#: difference.
+BRAZIL_CENSUS_2022 = ReferencePopulation(
+    name="Brazil 2022 Census",
+    source="IBGE (2023), Censo Demográfico 2022, identificação étnico-racial da população",
+    counts={
+        "Branca (white)": 88_252_121,
+        "Parda (brown)": 92_083_286,
+        "Preta (black)": 20_656_458,
+        "Amarela (East Asian)": 850_130,
+        "Indígena or not declared": 203_080_756 - 88_252_121 - 92_083_286 - 20_656_458 - 850_130,
+    },
+)
+
+
+def _labels(values: ArrayLike, name: str) -> pd.Series:
+    """Labels as an object Series (pandas 3 Arrow strings and missing values made uniform)."""
+    series = pd.Series(np.asarray(pd.Series(values).to_numpy(dtype=object)), dtype=object)
+    if series.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional.")
+    return series.where(series.notna(), None)
+
+
+def _wilson(k: np.ndarray, n: int, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of k successes out of n (vectorised over k)."""
+    if n == 0:
+        nan = np.full(len(k), np.nan)
+        return nan, nan
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    p = k / n
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def representation_table(
+    values: ArrayLike,
+    reference: ReferencePopulation | Mapping[str, float],
+    *,
+    mapping: Mapping[Hashable, str | None] | None = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Compare the composition of a sample with a reference population.
+
+    Parameters
+    ----------
+    values
+        One category label per person (or per sample) of the data set.
+    reference
+        The population the data should represent: a :class:`ReferencePopulation`, or a mapping
+        from category to count or share (normalised to sum to one).
+    mapping
+        Translates the data's labels into the reference's categories, e.g.
+        ``{"BLACK OR AFRICAN AMERICAN": "Black or African American", "[Unknown]": None}``.
+        A label mapped to ``None``, and a missing value, counts as *not recorded*: it is left
+        out of the shares (reported in ``attrs["n_not_recorded"]``). Without a mapping, the
+        labels must already be reference categories.
+    confidence
+        Level of the Wilson interval of each sample share.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per reference category (in the reference's order): ``n``, ``share`` (of the
+        people whose category is recorded), ``ci_low``, ``ci_high``, ``reference_share`` and
+        ``ratio`` (``share / reference_share``: 1 is proportional representation, 0.5 half of
+        it). ``attrs``: ``n_recorded``, ``n_not_recorded``, ``reference`` (name) and ``source``.
+
+    Raises
+    ------
+    ValueError
+        If a label is neither a reference category nor mapped to one (or to ``None``), naming
+        the labels to add to ``mapping``; if the reference is empty or has a negative count.
+
+    """
+    if isinstance(reference, ReferencePopulation):
+        ref = reference.shares()
+        ref_name, source = reference.name, reference.source
+    else:
+        ref = pd.Series(dict(reference), dtype=float)
+        ref_name, source = "reference", ""
+        if len(ref) == 0 or (ref < 0).any() or ref.sum() <= 0:
+            raise ValueError("reference must hold at least one positive count or share.")
+        ref = ref / ref.sum()
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence}.")
+    labels = _labels(values, "values")
+    if mapping is not None:
+        unknown = sorted({str(v) for v in labels.dropna() if v not in mapping})
+        if unknown:
+            raise ValueError(
+                f"The label(s) {unknown} are not in `mapping`: map each to a reference category "
+                f"({', '.join(map(repr, ref.index))}) or to None for 'not recorded'."
+            )
+        labels = labels.map(lambda v: None if v is None else mapping[v])
+    stray = sorted({str(v) for v in labels.dropna() if v not in ref.index})
+    if stray:
+        raise ValueError(
+            f"The categories {stray} are not in the reference ({', '.join(map(repr, ref.index))})."
+            " Pass a `mapping` that translates them, or maps them to None."
+        )
+    recorded = labels.dropna()
+    counts = recorded.value_counts().reindex(ref.index, fill_value=0).astype(int)
+    n = int(counts.sum())
+    share = counts / n if n else counts * np.nan
+    low, high = _wilson(counts.to_numpy(dtype=float), n, confidence)
+    table = pd.DataFrame(
+        {
+            "n": counts,
+            "share": share.astype(float),
+            "ci_low": low,
+            "ci_high": high,
+            "reference_share": ref,
+            "ratio": share.astype(float) / ref,
+        }
+    )
+    table.index.name = "category"
+    table.attrs.update(
+        n_recorded=n, n_not_recorded=int(len(labels) - n), reference=ref_name, source=source
+    )
+    return table
+
+
+def disagreement(
+    reported: ArrayLike,
+    inferred: ArrayLike,
+    correspondence: Mapping[Hashable, Hashable],
+    *,
+    confidence: float = 0.95,
+) -> pd.Series:
+    """How often two labels of the same people disagree.
+
+    Parameters
+    ----------
+    reported, inferred
+        Two labels per person, e.g. self-reported race and genetically inferred ancestry.
+    correspondence
+        For each value of ``reported`` that can be compared, the value of ``inferred`` that
+        agrees with it (e.g. ``{"Black": "AA", "White": "EA"}``). People whose reported value is
+        not a key, or whose inferred value is missing, are not compared.
+    confidence
+        Level of the Wilson interval of the disagreement rate.
+
+    Returns
+    -------
+    pandas.Series
+        ``n_compared``, ``n_disagree``, ``rate`` (``n_disagree / n_compared``), ``ci_low``,
+        ``ci_high``, and ``n_not_compared``.
+
+    Raises
+    ------
+    ValueError
+        If the two labels differ in length, or if no person can be compared.
+
+    """
+    a, b = _labels(reported, "reported"), _labels(inferred, "inferred")
+    if len(a) != len(b):
+        raise ValueError(f"reported and inferred differ in length ({len(a)} and {len(b)}).")
+    comparable = a.isin(list(correspondence)) & b.notna()
+    if not comparable.any():
+        raise ValueError(
+            "No person has a reported value listed in `correspondence` and an inferred value: "
+            f"the keys are {list(correspondence)}."
+        )
+    expected = a[comparable].map(dict(correspondence))
+    n = int(comparable.sum())
+    k = int((b[comparable] != expected).sum())
+    low, high = _wilson(np.array([k], dtype=float), n, confidence)
+    return pd.Series(
+        {
+            "n_compared": n,
+            "n_disagree": k,
+            "rate": k / n,
+            "ci_low": float(low[0]),
+            "ci_high": float(high[0]),
+            "n_not_compared": int(len(a) - n),
+        }
+    )
+
+
+def observed_expected(
+    y_true: ArrayLike,
+    prob: ArrayLike,
+    groups: ArrayLike,
+    *,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Observed and expected events per group, with funnel limits for a calibrated model.
+
+    For a risk model, the expected number of events in a group (a hospital, a clinic) is the
+    sum of its predicted probabilities. If the model were calibrated in every group, the
+    observed count would follow a Poisson-binomial distribution around it; its central
+    ``confidence`` interval, divided by the expected count, gives the limits of the
+    observed-to-expected ratio that a group of that size stays within by chance alone (the
+    funnel plot of Spiegelhalter, 2005). The limits are exact quantiles of the Poisson-binomial
+    distribution, computed by convolution.
+
+    Parameters
+    ----------
+    y_true
+        Binary outcomes (0/1 or booleans).
+    prob
+        Predicted probabilities of the event, in [0, 1].
+    groups
+        One group label per sample.
+    confidence
+        Coverage of the funnel limits.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by group: ``n``, ``observed``, ``expected``, ``oe_ratio`` (observed/expected),
+        ``lower`` and ``upper`` (limits of the ratio), ``outside`` (the ratio lies outside
+        them), sorted by ``expected``.
+
+    Raises
+    ------
+    ValueError
+        On lengths that differ, outcomes that are not 0/1, probabilities outside [0, 1] or
+        missing values.
+
+    """
+    y = np.asarray(pd.Series(y_true).to_numpy(dtype=float))
+    p = np.asarray(pd.Series(prob).to_numpy(dtype=float))
+    g = _labels(groups, "groups")
+    if not len(y) == len(p) == len(g):
+        raise ValueError(
+            f"y_true, prob and groups differ in length ({len(y)}, {len(p)}, {len(g)})."
+        )
+    if np.isnan(y).any() or np.isnan(p).any() or g.isna().any():
+        raise ValueError("y_true, prob and groups must have no missing values; drop those rows.")
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError("y_true must hold binary outcomes (0/1 or booleans).")
+    if (p < 0).any() or (p > 1).any():
+        raise ValueError("prob must hold probabilities in [0, 1].")
+    alpha = 1 - confidence
+    rows = {}
+    for name, idx in g.groupby(g, sort=False).groups.items():
+        idx = np.asarray(idx)
+        pg = p[idx]
+        # Poisson-binomial distribution of the count, by successive convolution.
+        pmf = np.array([1.0])
+        for q in pg:
+            pmf = np.convolve(pmf, [1 - q, q])
+        cdf = np.cumsum(pmf)
+        low_count = int(np.searchsorted(cdf, alpha / 2 - 1e-12))
+        high_count = int(np.searchsorted(cdf, 1 - alpha / 2 - 1e-12))
+        expected = float(pg.sum())
+        observed = float(y[idx].sum())
+        ratio = observed / expected if expected > 0 else np.nan
+        lower = low_count / expected if expected > 0 else np.nan
+        upper = high_count / expected if expected > 0 else np.nan
+        rows[name] = {
+            "n": len(idx),
+            "observed": int(observed),
+            "expected": expected,
+            "oe_ratio": ratio,
+            "lower": lower,
+            "upper": upper,
+            "outside": bool(ratio < lower or ratio > upper),
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index").sort_values("expected")
+    table.index.name = "group"
+    return table
+
+
+def reweighing_weights(groups: ArrayLike, y: ArrayLike) -> np.ndarray:
+    """Sample weights that make group and label independent (Kamiran & Calders, 2012).
+
+    Each sample of group *g* and label *c* gets the weight ``P(g) P(c) / P(g, c)``: the count
+    the cell would have if group and label were independent, divided by the count it has.
+    In the weighted data every group has the overall label mix, so the group no longer
+    predicts the label; the weights average to one.
+
+    Parameters
+    ----------
+    groups
+        One group label per sample (e.g. the clinic).
+    y
+        One class label per sample.
+
+    Returns
+    -------
+    numpy.ndarray
+        The weight of each sample.
+
+    Raises
+    ------
+    ValueError
+        If the inputs differ in length or hold missing values.
+
+    """
+    g, c = _labels(groups, "groups"), _labels(y, "y")
+    if len(g) != len(c):
+        raise ValueError(f"groups and y differ in length ({len(g)} and {len(c)}).")
+    if g.isna().any() or c.isna().any():
+        raise ValueError("groups and y must have no missing values.")
+    n = len(g)
+    p_group = g.map(g.value_counts() / n)
+    p_label = c.map(c.value_counts() / n)
+    cell = pd.Series(list(zip(g, c, strict=True)))
+    p_cell = cell.map(cell.value_counts() / n)
+    return (p_group * p_label / p_cell).to_numpy(dtype=float)
+
+
+class ReweighedClassifier(ClassifierMixin, BaseEstimator):
+    """Fit a classifier with :func:`reweighing_weights` computed from its own training data.
+
+    The group of each sample travels as the **last column** of ``X``: ``fit`` computes the
+    weights from that column and the labels of the training samples only (so that inside a
+    cross-validation no test sample influences them), then fits ``estimator`` on the other
+    columns with ``sample_weight``; ``predict`` and ``predict_proba`` drop the column.
+
+    Parameters
+    ----------
+    estimator
+        A classifier whose ``fit`` accepts ``sample_weight`` (for a
+        :class:`~sklearn.pipeline.Pipeline`, name the final step with ``weight_step``).
+    weight_step
+        For a pipeline, the name of the step that receives the weights (``<step>__sample_weight``);
+        ``None`` passes ``sample_weight`` to ``estimator.fit`` directly.
+
+    """
+
+    def __init__(self, estimator: BaseEstimator, weight_step: str | None = None) -> None:
+        self.estimator = estimator
+        self.weight_step = weight_step
+
+    @staticmethod
+    def _split(X: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        arr = np.asarray(X, dtype=object) if not isinstance(X, np.ndarray) else X
+        if arr.ndim != 2 or arr.shape[1] < 2:
+            raise ValueError(
+                "X must be 2-D with the features first and the group as its last column; got "
+                f"shape {np.shape(arr)}."
+            )
+        return arr[:, :-1].astype(float), arr[:, -1]
+
+    def fit(self, X: ArrayLike, y: ArrayLike) -> ReweighedClassifier:
+        """Compute the weights from the training groups and labels, then fit the estimator."""
+        features, groups = self._split(X)
+        weights = reweighing_weights(groups, y)
+        key = "sample_weight" if self.weight_step is None else f"{self.weight_step}__sample_weight"
+        self.estimator_ = clone(self.estimator).fit(features, np.asarray(y), **{key: weights})
+        self.classes_ = self.estimator_.classes_
+        return self
+
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        """Predict classes from the features (the group column is ignored)."""
+        check_is_fitted(self)
+        return self.estimator_.predict(self._split(X)[0])
+
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
+        """Predict class probabilities from the features (the group column is ignored)."""
+        check_is_fitted(self)
+        return self.estimator_.predict_proba(self._split(X)[0])
