@@ -180,3 +180,53 @@ def test_reweighed_pipeline_cross_validates() -> None:
 def test_reweighed_classifier_needs_a_group_column() -> None:
     with pytest.raises(ValueError, match="last column"):
         bias.ReweighedClassifier(RecordWeights()).fit(np.ones((4, 1)), [0, 1, 0, 1])
+
+
+# ------------------------------------------------------------------------------------------
+# auroc and subgroup_difference
+# ------------------------------------------------------------------------------------------
+def test_fast_auroc_equals_sklearn_with_ties() -> None:
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, size=200)
+    score = rng.integers(0, 5, size=200) + y  # many ties
+    assert bias.auroc(y, score) == pytest.approx(roc_auc_score(y, score))
+    assert np.isnan(bias.auroc([1, 1, 1], [0.1, 0.2, 0.3]))
+
+
+def test_subgroup_difference_finds_a_real_gap_and_not_a_false_one() -> None:
+    rng = np.random.default_rng(4)
+    n = 400
+    y = rng.integers(0, 2, size=n)
+    good = y + rng.normal(scale=0.3, size=n)  # AUROC near 1
+    noise = rng.normal(size=n)  # AUROC near 0.5
+    sub = np.repeat(["A", "B"], n // 2)
+    score = np.where(sub == "A", good, noise)
+    gap = bias.subgroup_difference(y, score, sub, "A", "B", n_bootstrap=300)
+    assert gap["difference"] == pytest.approx(gap["first"] - gap["second"])
+    assert gap["ci_low"] > 0.3
+    same = bias.subgroup_difference(y, good, sub, "A", "B", n_bootstrap=300)
+    assert same["ci_low"] < 0 < same["ci_high"]
+
+
+def test_subgroup_difference_resamples_whole_clusters() -> None:
+    # Two hospitals: in h1 the score ranks subgroup A perfectly, in h2 it ranks A backwards;
+    # subgroup B is ranked perfectly in both. With two clusters, the difference is very
+    # uncertain; treating the 400 stays as independent hides that.
+    y = np.tile([0, 1], 200)
+    hospital = np.repeat(["h1", "h2"], 200)
+    sub = np.tile(np.repeat(["A", "B"], 2), 100)
+    score = y.astype(float).copy()
+    flip = (hospital == "h2") & (sub == "A")
+    score[flip] = 1 - score[flip]
+    score = score + np.linspace(0, 0.01, len(y))  # break ties
+    naive = bias.subgroup_difference(y, score, sub, "A", "B", n_bootstrap=300)
+    clustered = bias.subgroup_difference(y, score, sub, "A", "B", groups=hospital, n_bootstrap=300)
+    assert naive["ci_high"] < -0.3  # falsely precise
+    assert clustered["ci_low"] <= -0.9 and clustered["ci_high"] >= -0.1
+
+
+def test_subgroup_difference_names_a_missing_subgroup() -> None:
+    with pytest.raises(ValueError, match="'C' has no sample"):
+        bias.subgroup_difference([0, 1], [0.1, 0.9], ["A", "B"], "A", "C")
