@@ -230,3 +230,22 @@ def test_subgroup_difference_resamples_whole_clusters() -> None:
 def test_subgroup_difference_names_a_missing_subgroup() -> None:
     with pytest.raises(ValueError, match="'C' has no sample"):
         bias.subgroup_difference([0, 1], [0.1, 0.9], ["A", "B"], "A", "C")
+
+
+def test_poisson_funnel_is_smooth_and_matches_the_quantiles() -> None:
+    from scipy.stats import poisson
+
+    grid = np.linspace(0.5, 20, 400)
+    low, high = bias.poisson_funnel(grid)
+    assert np.all(low <= 1) and np.all(high >= 1)
+    # smooth: no jump larger than a small step between neighbouring points
+    assert np.abs(np.diff(high * grid)).max() < 0.2
+    # where the Poisson cdf hits the quantile exactly, the limit is that count
+    e = 4.0
+    q = poisson.cdf(7, e)
+    _, up = bias.poisson_funnel([e], confidence=2 * q - 1)
+    assert up[0] * e == pytest.approx(7.0)
+    # narrower with more expected events
+    assert high[-1] - low[-1] < high[0] - low[0]
+    with pytest.raises(ValueError, match="positive"):
+        bias.poisson_funnel([0.0, 1.0])

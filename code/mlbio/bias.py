@@ -15,6 +15,8 @@ The chapter on bias uses these helpers; they are small on purpose, and lean on
 :func:`observed_expected`
     Observed against expected events per group (hospital, clinic) for a risk model, with the
     limits within which a calibrated model would keep a group of that size (a funnel plot).
+:func:`poisson_funnel`
+    Smooth funnel limits of an observed/expected ratio against the expected count, to draw.
 :func:`reweighing_weights` and :class:`ReweighedClassifier`
     Sample weights that make group and label independent in the training data (Kamiran &
     Calders, 2012), computed inside each training fold.
@@ -35,6 +37,7 @@ from scipy import stats
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
+from mlbio.calibration import _auroc as _mann_whitney_auroc
 from mlbio.plotting import SEED
 
 __all__ = [
@@ -46,6 +49,7 @@ __all__ = [
     "auroc",
     "disagreement",
     "observed_expected",
+    "poisson_funnel",
     "representation_table",
     "reweighing_weights",
     "subgroup_difference",
@@ -379,6 +383,47 @@ def observed_expected(
     return table
 
 
+def poisson_funnel(expected: ArrayLike, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Funnel limits of an observed/expected ratio, as smooth curves of the expected count.
+
+    The observed count of a unit with ``expected`` events is taken as Poisson; its quantiles
+    are whole numbers, so the plain limits jump in steps. Spiegelhalter (2005) interpolates
+    between the two counts around each quantile, which draws the smooth funnel used to compare
+    hospitals. Use these curves to *draw* a funnel; to judge a unit, use its exact limits
+    (:func:`observed_expected`).
+
+    Parameters
+    ----------
+    expected
+        Expected counts (> 0) at which to compute the limits.
+    confidence
+        Coverage of the limits.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Lower and upper limits of the ratio observed / expected at each expected count.
+
+    Raises
+    ------
+    ValueError
+        If an expected count is not positive or ``confidence`` is not in (0, 1).
+
+    """
+    e = np.asarray(expected, dtype=float)
+    if not np.all(e > 0):
+        raise ValueError("expected counts must all be positive.")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence}.")
+    limits = []
+    for q in ((1 - confidence) / 2, (1 + confidence) / 2):
+        count = stats.poisson.ppf(q, e)
+        at, below = stats.poisson.cdf(count, e), stats.poisson.cdf(count - 1, e)
+        fraction = np.where(at > below, (at - q) / (at - below), 0.0)
+        limits.append(np.clip(count - fraction, 0, None) / e)
+    return limits[0], limits[1]
+
+
 def reweighing_weights(groups: ArrayLike, y: ArrayLike) -> np.ndarray:
     """Sample weights that make group and label independent (Kamiran & Calders, 2012).
 
@@ -475,7 +520,8 @@ def auroc(y_true: ArrayLike, score: ArrayLike) -> float:
     """Area under the ROC curve from ranks (the Mann-Whitney statistic), for bootstrap loops.
 
     Equal to :func:`sklearn.metrics.roc_auc_score` for binary 0/1 outcomes (ties count one
-    half), without its input validation, which dominates the cost of thousands of resamples.
+    half), without its input validation, which dominates the cost of thousands of resamples; it
+    is the AUROC that :mod:`mlbio.calibration` uses, as a public metric ``f(y, score)``.
 
     Parameters
     ----------
@@ -490,13 +536,7 @@ def auroc(y_true: ArrayLike, score: ArrayLike) -> float:
         The AUROC, or NaN when only one class is present.
 
     """
-    y = np.asarray(y_true).astype(bool)
-    ranks = stats.rankdata(np.asarray(score, dtype=float))
-    n_pos = int(y.sum())
-    n_neg = len(y) - n_pos
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    return float(_mann_whitney_auroc(np.asarray(y_true).astype(int), np.asarray(score, float)))
 
 
 def subgroup_difference(
