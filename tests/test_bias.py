@@ -249,3 +249,47 @@ def test_poisson_funnel_is_smooth_and_matches_the_quantiles() -> None:
     assert high[-1] - low[-1] < high[0] - low[0]
     with pytest.raises(ValueError, match="positive"):
         bias.poisson_funnel([0.0, 1.0])
+
+
+# ------------------------------------------------------------------------------------------
+# subgroup_explorer
+# ------------------------------------------------------------------------------------------
+def explorer_table() -> pd.DataFrame:
+    rows = []
+    for model in ["A", "B"]:
+        for variable, levels in [("age", ["young", "old", "all"]), ("sex", ["F", "M", "all"])]:
+            for level in levels:
+                for metric in ["auroc", "brier", "slope"]:
+                    rows.append(
+                        {
+                            "model": model,
+                            "variable": variable,
+                            "subgroup": level,
+                            "metric": metric,
+                            "n": 10,
+                            "events": 3,
+                            "estimate": 0.81234,
+                            "ci_low": 0.7,
+                            "ci_high": 0.9,
+                        }
+                    )
+    return pd.DataFrame(rows)
+
+
+def test_subgroup_explorer_binds_groupings_and_metrics() -> None:
+    chart = bias.subgroup_explorer(
+        explorer_table(), metric_names={"auroc": "AUROC", "brier": "Brier"}, event_name="deaths"
+    )
+    spec = chart.to_dict()
+    options = {p["name"]: p["bind"]["options"] for p in spec["params"] if "bind" in p}
+    assert sorted(options.values()) == [["AUROC", "Brier"], ["age", "sex"]]
+    data = next(iter(spec["datasets"].values()))
+    assert {row["metric"] for row in data} == {"AUROC", "Brier"}  # "slope" dropped, renamed
+    assert [row["order"] for row in data] == sorted(row["order"] for row in data)
+    assert data[0]["estimate"] == 0.812  # rounded: the page stays light
+    assert "deaths" in spec["description"] and "age, sex" in spec["description"]
+
+
+def test_subgroup_explorer_names_missing_columns() -> None:
+    with pytest.raises(ValueError, match="ci_high"):
+        bias.subgroup_explorer(explorer_table().drop(columns="ci_high"))

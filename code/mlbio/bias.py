@@ -12,6 +12,9 @@ The chapter on bias uses these helpers; they are small on purpose, and lean on
 :func:`auroc` and :func:`subgroup_difference`
     A fast AUROC for bootstrap loops, and the difference of a metric between two subgroups with
     a (cluster) bootstrap interval: the comparison that two overlapping intervals cannot make.
+:func:`subgroup_explorer`
+    An interactive altair chart of subgroup estimates and intervals: choose a grouping and a
+    metric, hover for the numbers of people and events.
 :func:`observed_expected`
     Observed against expected events per group (hospital, clinic) for a risk model, with the
     limits within which a calibrated model would keep a group of that size (a funnel plot).
@@ -53,6 +56,7 @@ __all__ = [
     "representation_table",
     "reweighing_weights",
     "subgroup_difference",
+    "subgroup_explorer",
 ]
 
 
@@ -647,4 +651,136 @@ def subgroup_difference(
             "n_second": int(in_second.sum()),
             "n_valid": len(diffs),
         }
+    )
+
+
+def subgroup_explorer(
+    table: pd.DataFrame,
+    *,
+    metric_names: Mapping[str, str] | None = None,
+    colours: tuple[str, ...] | None = None,
+    title: str = "Subgroup explorer",
+    subtitle: str = "",
+    description: str | None = None,
+    event_name: str = "events",
+) -> object:
+    """Interactive chart of subgroup estimates: choose a grouping and a metric, hover a point.
+
+    Parameters
+    ----------
+    table
+        Long table with columns ``model``, ``variable``, ``subgroup``, ``metric``, ``n``,
+        ``events``, ``estimate``, ``ci_low``, ``ci_high``: for instance
+        :func:`mlbio.subgroups.subgroup_metrics` tables of several variables and models,
+        concatenated with ``model`` and ``variable`` columns. Rows keep their order on the
+        vertical axis.
+    metric_names
+        Display names of the metrics (``{"auroc": "AUROC"}``); metrics not listed are dropped.
+        Default: every metric, under its own name.
+    colours
+        One colour per model (default: :data:`mlbio.plotting.OKABE_ITO`).
+    title, subtitle
+        Chart title and subtitle.
+    description
+        Accessible description of the chart (default: built from the groupings and metrics).
+    event_name
+        What the events are called in the tooltip (``"deaths"``).
+
+    Returns
+    -------
+    altair.LayerChart
+        Estimates as points and intervals as bars, one colour per model, with a drop-down menu
+        for the grouping variable and one for the metric (call :func:`mlbio.altair.enable`
+        first to draw it in the book).
+
+    Raises
+    ------
+    ValueError
+        If a column is missing.
+
+    """
+    import altair as alt
+
+    from mlbio.plotting import OKABE_ITO
+
+    needed = ["model", "variable", "subgroup", "metric", "n", "events", "estimate"]
+    needed += ["ci_low", "ci_high"]
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise ValueError(f"table lacks the column(s) {missing}; expected {needed}.")
+    names = (
+        {m: str(m) for m in pd.unique(table["metric"])}
+        if metric_names is None
+        else dict(metric_names)
+    )
+    data = (
+        table[table["metric"].isin(list(names))]
+        .assign(
+            metric=lambda t: t["metric"].map(names),
+            subgroup=lambda t: t["subgroup"].astype(str),
+            order=lambda t: np.arange(len(t)),
+        )[[*needed, "order"]]
+        .round(3)
+    )
+    variables = list(pd.unique(data["variable"]))
+    models = list(pd.unique(data["model"]))
+    pick_variable = alt.param(
+        value=variables[0], bind=alt.binding_select(options=variables, name="Group by ")
+    )
+    pick_metric = alt.param(
+        value=list(names.values())[0],
+        bind=alt.binding_select(options=list(names.values()), name="Metric "),
+    )
+    palette = list(colours or OKABE_ITO)[: len(models)]
+    base = (
+        alt.Chart(data)
+        .transform_filter((alt.datum.variable == pick_variable) & (alt.datum.metric == pick_metric))
+        .encode(
+            y=alt.Y(
+                "subgroup:N",
+                title=None,
+                sort=alt.EncodingSortField("order", op="min"),
+                axis=alt.Axis(labelLimit=120),
+            ),
+            yOffset=alt.YOffset("model:N", sort=models),
+            color=alt.Color(
+                "model:N",
+                sort=models,
+                scale=alt.Scale(domain=models, range=palette),
+                legend=alt.Legend(orient="bottom", title=None),
+            ),
+        )
+    )
+    intervals = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("ci_low:Q", title="estimate with 95 % interval", scale=alt.Scale(zero=False)),
+        x2="ci_high:Q",
+    )
+    points = base.mark_point(filled=True, size=70).encode(
+        x="estimate:Q",
+        tooltip=[
+            "model:N",
+            "subgroup:N",
+            alt.Tooltip("n:Q", title="n"),
+            alt.Tooltip("events:Q", title=event_name),
+            alt.Tooltip("estimate:Q", format=".3f"),
+            alt.Tooltip("ci_low:Q", format=".3f", title="95 % CI low"),
+            alt.Tooltip("ci_high:Q", format=".3f", title="95 % CI high"),
+        ],
+    )
+    text = description or (
+        f"Interactive chart: choose a grouping ({', '.join(variables)}) and a metric "
+        f"({', '.join(names.values())}) to see each subgroup's estimate for "
+        f"{' and '.join(models)}, with 95 % intervals; hover for the numbers of people and "
+        f"{event_name}."
+    )
+    return (
+        (intervals + points)
+        .add_params(pick_variable, pick_metric)
+        .properties(
+            width="container",
+            height=260,
+            autosize=alt.AutoSizeParams(type="fit-x", contains="padding", resize=True),
+            title=alt.Title(title, subtitle=subtitle) if subtitle else title,
+            description=text,
+        )
     )
