@@ -324,7 +324,7 @@ def test_tcga_ancestry_keeps_native_american_calls(fx: Fixture) -> None:
         notes = pd.DataFrame([["EA", "European American"], [None, "Native American"]])
         notes.to_excel(writer, sheet_name="Notes", header=False, index=False)
         pd.DataFrame(rows, columns=header).to_excel(writer, sheet_name="ACC", index=False)
-    fx.add("tcga/Genetic_Ancestry.xlsx", buffer.getvalue())
+    fx.add("tcga/Genetic_Ancestry.xlsx", buffer.getvalue(), dataset="tcga_ancestry")
     table = ds.load_tcga_ancestry()
     assert table["patient"].tolist() == ["TCGA-OR-A5J1", "TCGA-OR-A5J2", "TCGA-OR-A5J3"]
     assert table["eigenstrat"].iloc[1] == "NA"  # Native American, kept as a category
