@@ -223,7 +223,7 @@ def test_combat_fitted_before_the_split_leaks_the_test_batch() -> None:
     # already estimated the held-out batch's shift from its own samples: information from the
     # test samples reached the preprocessing, and the score is optimistic for new batches.
     observed, y, _ = hm.simulate_batches(
-        [[15, 15]] * 6, 200, class_effect=0.5, batch_shift=1.0, random_state=0
+        [[15, 15]] * 6, 200, class_effect=0.5, batch_shift=2.0, random_state=0
     )
     batch = observed["batch"].to_numpy(dtype=object)
     model = make_pipeline(StandardScaler(), LogisticRegression(C=0.05))

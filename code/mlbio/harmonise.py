@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
+from scipy.special import gammaln
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -151,21 +152,44 @@ def _upper_quartile_reference(X: np.ndarray) -> int:
 
 
 def _average_ranks(values: np.ndarray) -> np.ndarray:
-    """Ranks from 1 with ties averaged (R's ``rank``, SciPy's ``rankdata``)."""
-    order = np.argsort(values)
-    ordered = values[order]
-    new_value = np.r_[True, ordered[1:] != ordered[:-1]]
-    group = np.cumsum(new_value) - 1
-    bounds = np.r_[np.flatnonzero(new_value), len(values)]  # first position of each tie group
-    ranks = np.empty(len(values))
-    ranks[order] = (bounds[group] + bounds[group + 1] + 1) / 2
-    return ranks
+    """Ranks within each row, from 1, ties averaged (R's ``rank``); NaN stays NaN.
+
+    ``values`` is 1-D or 2-D (one ranking per row); NaN values are left out of the ranking.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    matrix = np.atleast_2d(values)
+    rows, cols = matrix.shape
+    missing = np.isnan(matrix)
+    order = np.argsort(np.where(missing, np.inf, matrix), axis=1)  # missing values sort last
+    ordered = np.take_along_axis(matrix, order, axis=1)
+    starts = np.ones_like(ordered, dtype=bool)  # the first position of each run of ties
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    flat_starts = np.flatnonzero(starts.ravel())
+    run = np.cumsum(starts.ravel()) - 1
+    first = flat_starts[run] % cols
+    next_start = np.r_[flat_starts[1:], rows * cols][run]
+    row_end = (np.arange(rows * cols) // cols + 1) * cols
+    last = np.minimum(next_start, row_end) - np.arange(rows)[:, None].repeat(cols, 1).ravel() * cols
+    ranks = np.empty_like(matrix)
+    np.put_along_axis(ranks, order, ((first + last + 1) / 2).reshape(rows, cols), axis=1)
+    ranks[missing] = np.nan
+    return ranks.reshape(values.shape)
 
 
 def _tmm_factors(
-    X: np.ndarray, ref: np.ndarray, log_ratio_trim: float, sum_trim: float
+    X: np.ndarray, ref: np.ndarray, log_ratio_trim: float, sum_trim: float, chunk: int = 32
 ) -> np.ndarray:
-    """Compute edgeR's ``.calcFactorTMM`` for every row of ``X`` (weighted, no A cut-off)."""
+    """Compute edgeR's ``.calcFactorTMM`` for every row of ``X`` (weighted, no A cut-off).
+
+    Rows are processed ``chunk`` at a time, which bounds the memory of the temporary arrays.
+    """
+    if len(X) > chunk:
+        return np.concatenate(
+            [
+                _tmm_factors(X[i : i + chunk], ref, log_ratio_trim, sum_trim, chunk)
+                for i in range(0, len(X), chunk)
+            ]
+        )
     n_obs = X.sum(axis=1, keepdims=True)
     n_ref = ref.sum()
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -174,21 +198,21 @@ def _tmm_factors(
         a = (log_obs + log_ref) / 2
         v = (n_obs - X) / n_obs / X + (n_ref - ref) / n_ref / ref
     finite = np.isfinite(m) & np.isfinite(a)
-    factors = np.ones(len(X))
-    for i in range(len(X)):
-        keep_gene = finite[i]
-        mi, ai, vi = m[i, keep_gene], a[i, keep_gene], v[i, keep_gene]
-        if len(mi) == 0 or np.max(np.abs(mi)) < 1e-6:
-            continue
-        n = len(mi)
-        lo_m = np.floor(n * log_ratio_trim) + 1
-        lo_a = np.floor(n * sum_trim) + 1
-        rank_m, rank_a = _average_ranks(mi), _average_ranks(ai)
+    m[~finite], a[~finite] = np.nan, np.nan
+    n = finite.sum(axis=1, keepdims=True)
+    lo_m = np.floor(n * log_ratio_trim) + 1
+    lo_a = np.floor(n * sum_trim) + 1
+    rank_m, rank_a = _average_ranks(m), _average_ranks(a)
+    with np.errstate(invalid="ignore"):
         keep = (rank_m >= lo_m) & (rank_m <= n + 1 - lo_m)
         keep &= (rank_a >= lo_a) & (rank_a <= n + 1 - lo_a)
-        if keep.any():
-            factors[i] = 2 ** (np.sum(mi[keep] / vi[keep]) / np.sum(1 / vi[keep]))
-    return factors
+    weight = np.where(keep, 1 / np.where(keep, v, 1.0), 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        log_factor = np.sum(weight * np.where(keep, m, 0.0), axis=1) / weight.sum(axis=1)
+    # No usable gene, or a sample identical to the reference: factor 1, as in edgeR.
+    same = np.nanmax(np.where(finite, np.abs(np.nan_to_num(m)), 0.0), axis=1) < 1e-6
+    log_factor[~np.isfinite(log_factor) | same] = 0.0
+    return 2**log_factor
 
 
 class TMM(_CountTransformer):
@@ -295,6 +319,39 @@ def _gamma_identity_fit(means: np.ndarray, dispersions: np.ndarray) -> tuple[flo
     return float(coefs[0]), float(coefs[1])
 
 
+def _nb_dispersion_mle(counts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Cox-Reid adjusted maximum-likelihood dispersion of each gene (intercept-only model).
+
+    The mean of gene ``g`` in sample ``j`` is ``sizes[j] * mean normalised count of g``, as in
+    an intercept-only negative-binomial GLM; the log dispersion is found on a grid and refined
+    by golden-section search, which is robust where Newton steps are not (flat likelihoods of
+    weakly expressed genes).
+    """
+    mu = sizes[:, None] * (counts / sizes[:, None]).mean(axis=0)[None]
+    const = -gammaln(counts + 1)
+
+    def loglik(log_alpha: np.ndarray) -> np.ndarray:
+        alpha = np.exp(log_alpha)[None]
+        r = 1 / alpha
+        ll = gammaln(counts + r) - gammaln(r) + const
+        ll += r * np.log(r / (r + mu)) + counts * np.log(mu / (r + mu))
+        weights = mu / (1 + alpha * mu)  # Cox-Reid adjustment: -1/2 log det(X'WX)
+        return ll.sum(axis=0) - 0.5 * np.log(weights.sum(axis=0))
+
+    grid = np.linspace(np.log(1e-4), np.log(50.0), 25)
+    values = np.vstack([loglik(np.full(counts.shape[1], g)) for g in grid])
+    best = values.argmax(axis=0)
+    step = grid[1] - grid[0]
+    lo, hi = grid[best] - step, grid[best] + step
+    ratio = (np.sqrt(5) - 1) / 2
+    for _ in range(25):  # golden-section search in [lo, hi]
+        a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+        left_better = loglik(a) > loglik(b)
+        hi = np.where(left_better, b, hi)
+        lo = np.where(left_better, lo, a)
+    return np.exp((lo + hi) / 2)
+
+
 class VarianceStabilising(_CountTransformer):
     """DESeq2's parametric variance-stabilising transformation (VST), learnt on training data.
 
@@ -302,11 +359,19 @@ class VarianceStabilising(_CountTransformer):
     weakly expressed genes. The VST is the function ``f`` for which the variance of ``f(count)``
     no longer depends on the mean, given a negative-binomial dispersion trend
     ``dispersion(mean) = asymptotic + extra / mean`` (Anders & Huber, 2010; Love et al., 2014).
-    ``fit`` computes median-of-ratios size factors, a moment estimate of each gene's dispersion
-    and fits the trend as DESeq2's ``parametricDispersionFit`` does; ``transform`` applies the
-    closed-form VST of DESeq2 to the normalised counts. Like ``vst(blind=TRUE)``, it uses no
-    design; unlike DESeq2, gene-wise dispersions are moment estimates, not Cox-Reid maximum
-    likelihood, so values differ slightly from DESeq2's.
+    ``fit`` computes median-of-ratios size factors, the Cox-Reid adjusted maximum-likelihood
+    dispersion of each gene (intercept-only model, as ``vst(blind=TRUE)``), and fits the trend
+    as DESeq2's ``parametricDispersionFit`` does; ``transform`` applies DESeq2's closed-form VST
+    to the normalised counts. Unlike DESeq2, the trend is fitted on at most ``max_genes`` genes
+    spread evenly over the range of expression (two coefficients need no more), and the mean of
+    each gene is its mean normalised count rather than a GLM fit.
+
+    Parameters
+    ----------
+    min_mean : float, default=1.0
+        Genes with a lower mean normalised count do not enter the trend.
+    max_genes : int, default=2000
+        At most this many genes enter the trend.
 
     Attributes
     ----------
@@ -317,8 +382,9 @@ class VarianceStabilising(_CountTransformer):
 
     """
 
-    def __init__(self, min_mean: float = 1.0) -> None:
+    def __init__(self, min_mean: float = 1.0, max_genes: int = 2000) -> None:
         self.min_mean = min_mean
+        self.max_genes = max_genes
 
     def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> VarianceStabilising:
         """Fit size factors and the dispersion trend on the training counts ``X``."""
@@ -327,19 +393,21 @@ class VarianceStabilising(_CountTransformer):
             raise ValueError("VarianceStabilising needs at least 3 training samples.")
         self.size_factor_model_ = MedianOfRatios(log=False).fit(X)
         sizes = self.size_factor_model_.size_factors_
-        normalised = X / sizes[:, None]
-        means = normalised.mean(axis=0)
-        variances = normalised.var(axis=0, ddof=1)
-        expressed = means >= self.min_mean
-        if expressed.sum() < 10:
+        means = (X / sizes[:, None]).mean(axis=0)
+        expressed = np.flatnonzero(means >= self.min_mean)
+        if len(expressed) < 10:
             raise ValueError(
                 f"Fewer than 10 genes have a mean normalised count >= {self.min_mean}; the "
                 "dispersion trend cannot be fitted."
             )
-        means, variances = means[expressed], variances[expressed]
-        dispersions = (variances - means * np.mean(1 / sizes)) / means**2
-        dispersions = np.maximum(dispersions, 1e-8)
-        self.asymptotic_dispersion_, self.extra_poisson_ = _gamma_identity_fit(means, dispersions)
+        if len(expressed) > self.max_genes:  # evenly spaced in the order of the means
+            order = expressed[np.argsort(means[expressed])]
+            expressed = order[np.linspace(0, len(order) - 1, self.max_genes).astype(int)]
+        dispersions = _nb_dispersion_mle(X[:, expressed], sizes)
+        usable = dispersions > 1e-6  # as DESeq2: 100 times its minimum dispersion
+        self.asymptotic_dispersion_, self.extra_poisson_ = _gamma_identity_fit(
+            means[expressed][usable], dispersions[usable]
+        )
         return self
 
     def transform(self, X: ArrayLike) -> np.ndarray:
@@ -384,7 +452,7 @@ def _split_frame(
         )
     drop = [column, *[c for c in extra if c in X.columns]]
     features = X.drop(columns=drop)
-    non_numeric = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
+    non_numeric = list(features.select_dtypes(exclude="number").columns)
     if non_numeric:
         raise ValueError(
             f"{name}: the feature column(s) {non_numeric[:5]} are not numeric. Encode them, or "
@@ -594,7 +662,7 @@ class ComBat(TransformerMixin, BaseEstimator):
         for i in np.flatnonzero(sizes > 1):
             skipped |= values[codes == i].var(axis=0) == 0
         self.skipped_features_ = skipped
-        coef, *_ = np.linalg.lstsq(design, values, rcond=None)
+        coef = np.linalg.solve(design.T @ design, design.T @ values)  # least squares
         k = len(levels)
         self.grand_mean_ = (sizes / n) @ coef[:k]
         self._beta = coef[k:]
@@ -791,7 +859,8 @@ def simulate_batches(
     batch_shift
         SD of the batch shifts, drawn per batch and feature.
     batch_scale
-        SD of the log of the batch scale factors, drawn per batch and feature.
+        SD of the log of the batch scale factors, drawn per batch and feature. A batch scales
+        each of its features (signal and noise alike) by its factor, then shifts it.
     random_state
         Seed.
 
@@ -820,7 +889,7 @@ def simulate_batches(
     shift = rng.normal(0, batch_shift, size=(len(cells), n_features))
     scale = np.exp(rng.normal(0, batch_scale, size=(len(cells), n_features)))
     truth = signal + noise
-    observed = signal + noise * scale[batch] + shift[batch]
+    observed = truth * scale[batch] + shift[batch]
     columns = [f"f{j}" for j in range(n_features)]
     obs = pd.DataFrame(observed, columns=columns)
     obs["batch"] = pd.Series([f"b{b}" for b in batch], dtype=object)
