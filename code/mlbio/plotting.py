@@ -46,7 +46,7 @@ def setup(seed: int = SEED) -> np.random.Generator:
     sklearn.set_config(display="text")
     os.environ.setdefault("PYTHONHASHSEED", str(seed))
     random.seed(seed)
-    np.random.seed(seed)  # noqa: NPY002 - some libraries still read the global generator
+    np.random.seed(seed)
     mpl.rcParams.update(
         {
             "axes.prop_cycle": mpl.cycler(color=OKABE_ITO),
