@@ -425,7 +425,7 @@ class VarianceStabilising(_CountTransformer):
 # --------------------------------------------------------------------------------------------
 def _split_frame(
     estimator: BaseEstimator,
-    X: Any,  # noqa: ANN401
+    X: Any,
     column: str,
     role: str,
     extra: Sequence[str] = (),
