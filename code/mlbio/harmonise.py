@@ -129,13 +129,18 @@ class MedianOfRatios(_CountTransformer):
         counts = X[:, usable]
         with np.errstate(divide="ignore"):
             ratios = np.log(counts) - self.log_geometric_means_[usable]
-        ratios[counts == 0] = np.nan
-        if np.isnan(ratios).all(axis=1).any():
+        valid = counts > 0
+        n_valid = valid.sum(axis=1)
+        if (n_valid == 0).any():
             raise ValueError(
                 "A sample has zero counts for every gene of the reference; its size factor "
                 "cannot be computed."
             )
-        return np.exp(np.nanmedian(ratios, axis=1))
+        # Median of each row's valid ratios: sort with the invalid ones pushed to the end.
+        ordered = np.sort(np.where(valid, ratios, np.inf), axis=1)
+        rows = np.arange(len(X))
+        median = (ordered[rows, (n_valid - 1) // 2] + ordered[rows, n_valid // 2]) / 2
+        return np.exp(median)
 
     def transform(self, X: ArrayLike) -> np.ndarray:
         """Divide each sample by its size factor (and take ``log2(· + prior)`` if ``log``)."""
@@ -338,13 +343,13 @@ def _nb_dispersion_mle(counts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
         weights = mu / (1 + alpha * mu)  # Cox-Reid adjustment: -1/2 log det(X'WX)
         return ll.sum(axis=0) - 0.5 * np.log(weights.sum(axis=0))
 
-    grid = np.linspace(np.log(1e-4), np.log(50.0), 25)
+    grid = np.linspace(np.log(1e-4), np.log(50.0), 12)
     values = np.vstack([loglik(np.full(counts.shape[1], g)) for g in grid])
     best = values.argmax(axis=0)
     step = grid[1] - grid[0]
     lo, hi = grid[best] - step, grid[best] + step
     ratio = (np.sqrt(5) - 1) / 2
-    for _ in range(25):  # golden-section search in [lo, hi]
+    for _ in range(10):  # golden-section search in [lo, hi]: 0.618**10 of its width left
         a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
         left_better = loglik(a) > loglik(b)
         hi = np.where(left_better, b, hi)
@@ -370,7 +375,7 @@ class VarianceStabilising(_CountTransformer):
     ----------
     min_mean : float, default=1.0
         Genes with a lower mean normalised count do not enter the trend.
-    max_genes : int, default=2000
+    max_genes : int, default=1000
         At most this many genes enter the trend.
 
     Attributes
@@ -382,7 +387,7 @@ class VarianceStabilising(_CountTransformer):
 
     """
 
-    def __init__(self, min_mean: float = 1.0, max_genes: int = 2000) -> None:
+    def __init__(self, min_mean: float = 1.0, max_genes: int = 1000) -> None:
         self.min_mean = min_mean
         self.max_genes = max_genes
 
