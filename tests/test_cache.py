@@ -144,3 +144,24 @@ def test_bad_arguments_are_refused_clearly(
 ) -> None:
     with pytest.raises(error, match=match):
         cache.cached_frame(name, datasets, Counter(), version=version)
+
+
+def test_code_version_follows_the_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+    import sys
+
+    module = tmp_path / "recipe_mod.py"
+    module.write_text("def build():\n    return 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    recipe = importlib.import_module("recipe_mod")
+    first = cache.code_version(recipe)
+    assert first == cache.code_version(recipe)
+    assert cache.code_version(recipe, extra="bins=4") != first
+    module.write_text("def build():\n    return 2\n")
+    sys.modules.pop("recipe_mod")
+    importlib.invalidate_caches()
+    assert cache.code_version(importlib.import_module("recipe_mod")) != first
+    with pytest.raises(ValueError, match="at least one module"):
+        cache.code_version()
+    with pytest.raises(TypeError, match="modules"):
+        cache.code_version("recipe_mod")

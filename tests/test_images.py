@@ -297,3 +297,14 @@ def test_segmentation_refuses_bad_arguments() -> None:
         im.segment_lesions(img, max_area=2.0)
     with pytest.raises(ValueError, match="smaller than max_area"):
         im.segment_lesions(img, min_area=0.5, max_area=0.4)
+
+
+def test_describe_lesions_keeps_every_image_with_its_flags() -> None:
+    good = _paint(_polar("disc"))
+    blank = np.full((SIZE, SIZE, 3), SKIN, dtype=np.uint8)
+    table = im.describe_lesions(np.stack([good, blank]))
+    assert len(table) == 2
+    assert table["ok"].tolist() == [True, False]
+    assert table.loc[1, "problem"] == "no dark region"
+    assert table.loc[0, "asymmetry"] < 0.05 and np.isnan(table.loc[1, "asymmetry"])
+    assert {"edge_fraction", "compactness", "lbp_9"} <= set(table.columns)

@@ -25,17 +25,19 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import inspect
 import os
 import re
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import ModuleType
 
 import pandas as pd
 
 from mlbio import datasets as _datasets
 
-__all__ = ["cache_key", "cache_path", "cached_frame"]
+__all__ = ["cache_key", "cache_path", "cached_frame", "code_version"]
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 
@@ -59,6 +61,42 @@ def _check(name: str, datasets: Sequence[str], version: str) -> list[str]:
     if not isinstance(version, str) or not version:
         raise ValueError(f"version must be a non-empty string, got {version!r}.")
     return names
+
+
+def code_version(*modules: ModuleType, extra: str = "") -> str:
+    """Return a version string that changes whenever the source of ``modules`` changes.
+
+    Pass it as ``version`` to :func:`cached_frame` when the table is built by functions of
+    those modules: an edit to their code (even to a comment) then rebuilds the table instead of
+    serving one computed by older code.
+
+    Parameters
+    ----------
+    *modules
+        Imported modules, e.g. ``mlbio.images``.
+    extra
+        Anything else the table depends on (e.g. parameters written in the notebook).
+
+    Returns
+    -------
+    str
+        12 hexadecimal digits of a SHA256 of the modules' source and ``extra``.
+
+    Examples
+    --------
+    >>> import mlbio.images
+    >>> len(code_version(mlbio.images))
+    12
+
+    """
+    if not modules:
+        raise ValueError("Name at least one module whose source the table depends on.")
+    digest = hashlib.sha256(extra.encode())
+    for module in modules:
+        if not isinstance(module, ModuleType):
+            raise TypeError(f"code_version expects modules, got {type(module).__name__}.")
+        digest.update(inspect.getsource(module).encode())
+    return digest.hexdigest()[:12]
 
 
 def cache_key(name: str, datasets: Sequence[str], version: str = "1") -> str:

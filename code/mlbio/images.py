@@ -20,6 +20,8 @@ other images, so they cannot leak between folds, but they still belong in the pi
     the dermoscope's field of view, the most central dark region kept, and a quality table that
     flags the segmentations not to be trusted (no dark region, too small, filling the field, cut
     by the edge of the image).
+:func:`describe_lesions`
+    Both at once: one table with the quality flags and the features of every image.
 :func:`lesion_features`
     Named, explainable features of each segmented lesion, after the ABCD rule of dermoscopy
     (Nachbar et al., 1994): asymmetry, border irregularity, colour variegation and diameter, plus
@@ -28,6 +30,8 @@ other images, so they cannot leak between folds, but they still belong in the pi
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +42,7 @@ __all__ = [
     "ShadesOfGray",
     "colour_features",
     "colour_statistics",
+    "describe_lesions",
     "lesion_features",
     "segment_lesions",
     "shades_of_gray",
@@ -677,3 +682,32 @@ def lesion_features(
     ]
     columns = _feature_columns(histogram_bins)
     return pd.DataFrame(rows, columns=columns, dtype=np.float64)
+
+
+def describe_lesions(images: ArrayLike, **segmentation: Any) -> pd.DataFrame:
+    """Segment every image and describe its lesion: quality flags and features in one table.
+
+    Runs :func:`segment_lesions` (with ``segmentation`` as its keyword arguments) and then
+    :func:`lesion_features` on the masks. Every image keeps its row, also when its segmentation
+    is flagged: whether to drop, impute or keep such images is the analyst's decision, and it
+    should be made knowing that failures are rarely random (large lesions run into the edge of
+    the image more often, for instance).
+
+    Parameters
+    ----------
+    images
+        RGB images ``(n, height, width, 3)``.
+    **segmentation
+        Keyword arguments of :func:`segment_lesions`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per image: the columns of the quality table of :func:`segment_lesions`
+        (``threshold``, ``field_fraction``, ``area_fraction``, ``edge_fraction``, ``problem``,
+        ``ok``), then those of :func:`lesion_features`.
+
+    """
+    masks, quality = segment_lesions(images, **segmentation)
+    features = lesion_features(images, masks)
+    return pd.concat([quality, features], axis=1)
