@@ -11,7 +11,7 @@ import pytest
 from mlbio import cache
 from mlbio import datasets as ds
 
-FIELDS = ["name", "sha256", "bytes", "url", "alt_url", "source", "license"]
+FIELDS = ["name", "dataset", "sha256", "bytes", "url", "alt_url", "source", "license"]
 
 
 class Registry:
@@ -24,6 +24,10 @@ class Registry:
             "ham10000/images/ISIC_0000001.jpg": "a" * 64,
             "pad_ufes_20/metadata.csv": "b" * 64,
         }
+        self.datasets = {
+            "ham10000/images/ISIC_0000001.jpg": "ham10000_images",
+            "pad_ufes_20/metadata.csv": "pad_ufes_20",
+        }
         monkeypatch.setenv("MLBIO_REGISTRY", str(self.path))
         monkeypatch.setenv("MLBIO_DATA_DIR", str(self.cache))
         self.write()
@@ -34,8 +38,9 @@ class Registry:
             writer.writeheader()
             for name, sha in self.hashes.items():
                 writer.writerow(
-                    {"name": name, "sha256": sha, "bytes": 1, "url": "https://example.invalid/x"}
-                    | {"alt_url": "", "source": "test", "license": "CC0"}
+                    {"name": name, "dataset": self.datasets[name], "sha256": sha, "bytes": 1}
+                    | {"url": "https://example.invalid/x", "alt_url": "", "source": "test"}
+                    | {"license": "CC0"}
                 )
 
     def files(self) -> list[Path]:

@@ -55,8 +55,8 @@ def _check(name: str, datasets: Sequence[str], version: str) -> list[str]:
     names = list(datasets)
     if not names:
         raise ValueError(
-            "Name at least one data set the table is derived from (see mlbio.datasets.DATASETS): "
-            "the cache key is made of their hashes."
+            "Name at least one data set the table is derived from (see "
+            "mlbio.datasets.dataset_names()): the cache key is made of their hashes."
         )
     if not isinstance(version, str) or not version:
         raise ValueError(f"version must be a non-empty string, got {version!r}.")
@@ -107,7 +107,7 @@ def cache_key(name: str, datasets: Sequence[str], version: str = "1") -> str:
     name
         The table's name.
     datasets
-        The data sets it is derived from (names of :data:`mlbio.datasets.DATASETS`); their
+        The data sets it is derived from (names from :func:`mlbio.datasets.dataset_names`); their
         order does not matter.
     version
         The version of the code that builds the table.
@@ -151,8 +151,9 @@ def cached_frame(
     name
         The table's name (lowercase letters, digits, ``.``, ``_``, ``-``), unique in the book.
     datasets
-        The data sets the table is derived from (names of :data:`mlbio.datasets.DATASETS`). Their
-        registry hashes are part of the key: a change in any of their files rebuilds the table.
+        The data sets the table is derived from (names from
+        :func:`mlbio.datasets.dataset_names`). Their registry hashes are part of the key: a
+        change in any of their files rebuilds the table.
     build
         Function of no argument that computes the table. It is called only when the cache has
         no table for the key.
