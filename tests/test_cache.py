@@ -170,3 +170,34 @@ def test_code_version_follows_the_source(tmp_path: Path, monkeypatch: pytest.Mon
         cache.code_version()
     with pytest.raises(TypeError, match="modules"):
         cache.code_version("recipe_mod")
+
+
+def test_arrays_are_cached_like_tables(reg: Registry) -> None:
+    calls = []
+
+    def masks() -> np.ndarray:
+        calls.append(1)
+        return np.arange(24).reshape(2, 3, 4) % 3 == 0
+
+    first = cache.cached_array("masks", ["ham10000_images"], masks)
+    second = cache.cached_array("masks", ["ham10000_images"], masks)
+    assert len(calls) == 1
+    assert first.dtype == bool and first.shape == (2, 3, 4)
+    np.testing.assert_array_equal(first, second)
+    assert [p.suffix for p in reg.files()] == [".npy"]
+    # A table and an array of the same name and key do not collide.
+    cache.cached_frame("masks", ["ham10000_images"], Counter())
+    assert sorted(p.suffix for p in reg.files()) == [".npy", ".parquet"]
+    # A changed data file rebuilds the array.
+    reg.hashes["ham10000/images/ISIC_0000001.jpg"] = "e" * 64
+    reg.write()
+    cache.cached_array("masks", ["ham10000_images"], masks)
+    assert len(calls) == 2
+
+
+def test_an_array_of_objects_is_refused_and_nothing_is_written(reg: Registry) -> None:
+    with pytest.raises(TypeError, match="numbers or booleans"):
+        cache.cached_array("bad", ["ham10000_images"], lambda: np.array([object()]))
+    with pytest.raises(TypeError, match="numbers or booleans"):
+        cache.cached_array("bad", ["ham10000_images"], lambda: [1, 2])
+    assert reg.files() == []

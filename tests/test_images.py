@@ -308,3 +308,32 @@ def test_describe_lesions_keeps_every_image_with_its_flags() -> None:
     assert table.loc[1, "problem"] == "no dark region"
     assert table.loc[0, "asymmetry"] < 0.05 and np.isnan(table.loc[1, "asymmetry"])
     assert {"edge_fraction", "compactness", "lbp_9"} <= set(table.columns)
+
+
+def test_segmentation_quality_checks_any_masks() -> None:
+    truth = _polar("disc")
+    img = _paint(truth)
+    yy, xx = np.mgrid[:SIZE, :SIZE]
+    corner = np.hypot(yy - 95, xx - 50) < 30
+    masks = np.stack([truth, np.zeros_like(truth), corner])
+    quality = im.segmentation_quality(np.stack([img, img, img]), masks)
+    assert quality["problem"].tolist() == ["", "no dark region", "cut by the edge"]
+    assert quality.loc[0, "area_fraction"] == pytest.approx(truth.mean())
+    # The same flags as segment_lesions gives for its own masks.
+    seg_masks, seg_quality = im.segment_lesions(img[None])
+    again = im.segmentation_quality(img[None], seg_masks)
+    pd.testing.assert_frame_equal(again, seg_quality.drop(columns="threshold"))
+    with pytest.raises(ValueError, match="boolean"):
+        im.segmentation_quality(img[None], truth[None].astype(int))
+
+
+def test_describe_lesions_with_given_masks_keeps_the_outlines() -> None:
+    truth = _polar("egg")
+    img = _paint(truth)
+    recoloured = np.clip(img.astype(float) * [1.2, 0.9, 0.7], 0, 255).astype(np.uint8)
+    plain = im.describe_lesions(img[None], masks=truth[None])
+    cast = im.describe_lesions(recoloured[None], masks=truth[None])
+    shape = ["asymmetry", "asymmetry_max", "compactness", "solidity", "diameter", "area"]
+    pd.testing.assert_frame_equal(plain[shape], cast[shape])
+    assert abs(plain.loc[0, "lesion_b"] - cast.loc[0, "lesion_b"]) > 1  # colours did change
+    assert np.isnan(plain.loc[0, "threshold"]) and plain.loc[0, "ok"]

@@ -33,11 +33,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pandas as pd
 
 from mlbio import datasets as _datasets
 
-__all__ = ["cache_key", "cache_path", "cached_frame", "code_version"]
+__all__ = ["cache_key", "cache_path", "cached_array", "cached_frame", "code_version"]
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 
@@ -133,9 +134,28 @@ def cache_key(name: str, datasets: Sequence[str], version: str = "1") -> str:
     return digest.hexdigest()[:16]
 
 
-def cache_path(name: str, datasets: Sequence[str], version: str = "1") -> Path:
-    """Return where :func:`cached_frame` stores the table (the file may not exist yet)."""
-    return _datasets.cache_dir() / "tidy" / f"{name}-{cache_key(name, datasets, version)}.parquet"
+def cache_path(
+    name: str, datasets: Sequence[str], version: str = "1", suffix: str = ".parquet"
+) -> Path:
+    """Return the file of a cached result (it may not exist yet).
+
+    :func:`cached_frame` stores ``.parquet`` files, :func:`cached_array` ``.npy`` files.
+    """
+    key = cache_key(name, datasets, version)
+    return _datasets.cache_dir() / "tidy" / f"{name}-{key}{suffix}"
+
+
+def _write_atomically(target: Path, name: str, write: Callable[[str], None]) -> None:
+    """Write through a temporary file in the target's folder, then rename it into place."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".tmp-{name}-", suffix=target.suffix)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 def cached_frame(
@@ -183,14 +203,48 @@ def cached_frame(
             f"The build function of the cached table {name!r} returned a "
             f"{type(frame).__name__}; it must return a pandas DataFrame."
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".tmp-{name}-", suffix=".parquet")
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    _write_atomically(target, name, frame.to_parquet)
     # Read it back, so that the first call returns exactly what every later call will.
     return pd.read_parquet(target)
+
+
+def cached_array(
+    name: str,
+    datasets: Sequence[str],
+    build: Callable[[], np.ndarray],
+    version: str = "1",
+) -> np.ndarray:
+    """Return a derived array from the cache, building and storing it on the first call.
+
+    The same as :func:`cached_frame` for a NumPy array (stored as ``.npy``), such as a stack of
+    image masks.
+
+    Parameters
+    ----------
+    name, datasets, build, version
+        As in :func:`cached_frame`; ``build`` returns a NumPy array of numbers or booleans.
+
+    Returns
+    -------
+    numpy.ndarray
+        The array as stored, on the first call as on later ones.
+
+    Raises
+    ------
+    TypeError
+        If ``build`` returns something other than an array of numbers or booleans (arrays of
+        Python objects cannot be stored without pickle, which the cache never loads).
+
+    """
+    target = cache_path(name, datasets, version, suffix=".npy")
+    if target.is_file():
+        return np.load(target, allow_pickle=False)
+    array = build()
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf":
+        what = f"an array of {array.dtype}" if isinstance(array, np.ndarray) else type(array)
+        raise TypeError(
+            f"The build function of the cached array {name!r} returned {what}; it must return "
+            "a NumPy array of numbers or booleans."
+        )
+    _write_atomically(target, name, lambda path: np.save(path, array, allow_pickle=False))
+    return np.load(target, allow_pickle=False)

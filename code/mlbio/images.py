@@ -20,6 +20,9 @@ other images, so they cannot leak between folds, but they still belong in the pi
     the dermoscope's field of view, the most central dark region kept, and a quality table that
     flags the segmentations not to be trusted (no dark region, too small, filling the field, cut
     by the edge of the image).
+:func:`segmentation_quality`
+    The same flags for any masks (drawn by hand, from another method, or re-used on
+    colour-corrected copies of the images).
 :func:`describe_lesions`
     Both at once: one table with the quality flags and the features of every image.
 :func:`lesion_features`
@@ -45,6 +48,7 @@ __all__ = [
     "describe_lesions",
     "lesion_features",
     "segment_lesions",
+    "segmentation_quality",
     "shades_of_gray",
 ]
 
@@ -307,6 +311,18 @@ def _field_of_view(unit: np.ndarray, dark_level: float) -> np.ndarray:
     return ~outside
 
 
+def _visible_edge(fov: np.ndarray) -> np.ndarray:
+    """Return the edge of what is seen: the image frame and a vignette's rim, inside the field."""
+    from skimage import morphology
+
+    edge = np.zeros(fov.shape, dtype=bool)
+    edge[[0, -1], :] = True
+    edge[:, [0, -1]] = True
+    if not fov.all():
+        edge |= morphology.dilation(~fov, morphology.disk(1))
+    return edge & fov
+
+
 def _segment_one(
     unit: np.ndarray,
     channel: str,
@@ -314,21 +330,15 @@ def _segment_one(
     hair_radius: int,
     dark_level: float,
     min_area: float,
-) -> tuple[np.ndarray, dict[str, float]]:
-    """Segment one image (floats in [0, 1]); return the mask and its quality measures."""
+) -> tuple[np.ndarray, float]:
+    """Segment one image (floats in [0, 1]); return the mask and Otsu's threshold (or NaN)."""
     from scipy import ndimage as ndi
     from skimage import filters, morphology
 
     height, width = unit.shape[:2]
     fov = _field_of_view(unit, dark_level)
-    # The edge of what is seen: the image frame and the rim of a vignette.
-    edge = np.zeros((height, width), dtype=bool)
-    edge[[0, -1], :] = True
-    edge[:, [0, -1]] = True
-    if not fov.all():
-        edge |= morphology.dilation(~fov, morphology.disk(1))
-    edge &= fov
-    info = {"threshold": np.nan, "field_fraction": float(fov.mean())}
+    edge = _visible_edge(fov)
+    threshold = np.nan
     mask = np.zeros((height, width), dtype=bool)
     values = _channel(unit, channel)
     if hair_radius > 0:  # a grey closing removes dark structures thinner than the disc: hairs
@@ -338,7 +348,6 @@ def _segment_one(
     inside = values[fov]
     if inside.size and np.ptp(inside) > 1e-6:
         threshold = float(filters.threshold_otsu(inside))
-        info["threshold"] = threshold
         dark = morphology.opening((values < threshold) & fov, morphology.disk(2))
         labels, n_regions = ndi.label(dark)
         if n_regions:
@@ -353,9 +362,7 @@ def _segment_one(
             if clear.any():
                 score = np.where(clear, score, -1.0)
             mask = ndi.binary_fill_holes(labels == index[int(np.argmax(score))])
-    info["area_fraction"] = float(mask.sum() / max(fov.sum(), 1))
-    info["edge_fraction"] = float((mask & edge).sum() / max(edge.sum(), 1))
-    return mask, info
+    return mask, threshold
 
 
 def segment_lesions(
@@ -426,25 +433,97 @@ def segment_lesions(
         raise ValueError(f"min_area ({min_area}) must be smaller than max_area ({max_area}).")
     _channel(np.zeros((1, 1, 3)), channel)  # validates the name before the loop
     masks = np.zeros(arr.shape[:3], dtype=bool)
-    rows = []
+    thresholds = np.full(len(arr), np.nan)
     for i, image in enumerate(arr):
-        masks[i], info = _segment_one(
+        masks[i], thresholds[i] = _segment_one(
             _to_unit(image), channel, sigma, hair_radius, dark_level, min_area
         )
-        if not masks[i].any():
+    quality = segmentation_quality(
+        arr, masks, dark_level=dark_level, min_area=min_area, max_area=max_area, max_edge=max_edge
+    )
+    quality.insert(0, "threshold", thresholds)
+    return masks, quality
+
+
+def segmentation_quality(
+    images: ArrayLike,
+    masks: ArrayLike,
+    *,
+    dark_level: float = 0.12,
+    min_area: float = 0.005,
+    max_area: float = 0.7,
+    max_edge: float = 0.05,
+) -> pd.DataFrame:
+    """Check lesion masks against their images: the flags of :func:`segment_lesions`.
+
+    Works for any masks (from :func:`segment_lesions`, drawn by hand, or from another method),
+    so that the same check can audit them all.
+
+    Parameters
+    ----------
+    images
+        RGB images ``(n, height, width, 3)``: ``uint8`` or floats in [0, 1].
+    masks
+        Boolean lesion masks ``(n, height, width)``.
+    dark_level, min_area, max_area, max_edge
+        As in :func:`segment_lesions`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per image: ``field_fraction``, ``area_fraction``, ``edge_fraction``,
+        ``problem`` (``""`` or one of :data:`SEGMENTATION_PROBLEMS`) and ``ok``.
+
+    """
+    arr = _as_images(images)
+    mask_arr = _check_masks(masks, arr)
+    for name, value in (("min_area", min_area), ("max_area", max_area), ("max_edge", max_edge)):
+        if not 0 <= value <= 1:
+            raise ValueError(f"{name} is a fraction and must lie in [0, 1], got {value!r}.")
+    rows = []
+    for image, mask in zip(arr, mask_arr, strict=True):
+        fov = _field_of_view(_to_unit(image), dark_level)
+        edge = _visible_edge(fov)
+        area = float(mask.sum() / max(fov.sum(), 1))
+        on_edge = float((mask & edge).sum() / max(edge.sum(), 1))
+        if not mask.any():
             problem = "no dark region"
-        elif info["area_fraction"] < min_area:
+        elif area < min_area:
             problem = "too small"
-        elif info["area_fraction"] > max_area:
+        elif area > max_area:
             problem = "fills the field"
-        elif info["edge_fraction"] >= max_edge:
+        elif on_edge >= max_edge:
             problem = "cut by the edge"
         else:
             problem = ""
-        rows.append({**info, "problem": problem})
-    quality = pd.DataFrame(rows)
+        rows.append(
+            {
+                "field_fraction": float(fov.mean()),
+                "area_fraction": area,
+                "edge_fraction": on_edge,
+                "problem": problem,
+            }
+        )
+    quality = pd.DataFrame(
+        rows, columns=["field_fraction", "area_fraction", "edge_fraction", "problem"]
+    )
     quality["ok"] = quality["problem"] == ""
-    return masks, quality
+    return quality
+
+
+def _check_masks(masks: ArrayLike, arr: np.ndarray) -> np.ndarray:
+    mask_arr = np.asarray(masks)
+    if mask_arr.shape != arr.shape[:3]:
+        raise ValueError(
+            f"masks must have shape (n, height, width) = {arr.shape[:3]} to match the images; "
+            f"got {mask_arr.shape}."
+        )
+    if mask_arr.dtype != bool:
+        raise ValueError(
+            f"masks must be boolean (True inside the lesion), got dtype {mask_arr.dtype}; "
+            "use the masks returned by segment_lesions, or masks > 0."
+        )
+    return mask_arr
 
 
 # --------------------------------------------------------------------------------------------
@@ -667,17 +746,7 @@ def lesion_features(
 
     """
     arr = _as_images(images)
-    mask_arr = np.asarray(masks)
-    if mask_arr.shape != arr.shape[:3]:
-        raise ValueError(
-            f"masks must have shape (n, height, width) = {arr.shape[:3]} to match the images; "
-            f"got {mask_arr.shape}."
-        )
-    if mask_arr.dtype != bool:
-        raise ValueError(
-            f"masks must be boolean (True inside the lesion), got dtype {mask_arr.dtype}; "
-            "use the masks returned by segment_lesions, or masks > 0."
-        )
+    mask_arr = _check_masks(masks, arr)
     if histogram_bins < 1 or glcm_levels < 2:
         raise ValueError("histogram_bins must be >= 1 and glcm_levels >= 2.")
     rows = [
@@ -688,10 +757,13 @@ def lesion_features(
     return pd.DataFrame(rows, columns=columns, dtype=np.float64)
 
 
-def describe_lesions(images: ArrayLike, **segmentation: Any) -> pd.DataFrame:
+def describe_lesions(
+    images: ArrayLike, masks: ArrayLike | None = None, **segmentation: Any
+) -> pd.DataFrame:
     """Segment every image and describe its lesion: quality flags and features in one table.
 
-    Runs :func:`segment_lesions` (with ``segmentation`` as its keyword arguments) and then
+    Runs :func:`segment_lesions` (with ``segmentation`` as its keyword arguments), or, when
+    ``masks`` are given, checks them with :func:`segmentation_quality`; then computes
     :func:`lesion_features` on the masks. Every image keeps its row, also when its segmentation
     is flagged: whether to drop, impute or keep such images is the analyst's decision, and it
     should be made knowing that failures are rarely random (large lesions run into the edge of
@@ -701,17 +773,26 @@ def describe_lesions(images: ArrayLike, **segmentation: Any) -> pd.DataFrame:
     ----------
     images
         RGB images ``(n, height, width, 3)``.
+    masks
+        Optional boolean lesion masks ``(n, height, width)``, e.g. the masks of the original
+        images when ``images`` are colour-corrected copies: the lesions' outlines then stay
+        the same and only their colours change.
     **segmentation
-        Keyword arguments of :func:`segment_lesions`.
+        Keyword arguments of :func:`segment_lesions` (or of :func:`segmentation_quality`, when
+        ``masks`` are given).
 
     Returns
     -------
     pandas.DataFrame
-        One row per image: the columns of the quality table of :func:`segment_lesions`
-        (``threshold``, ``field_fraction``, ``area_fraction``, ``edge_fraction``, ``problem``,
+        One row per image: the columns of the quality table (``threshold``, NaN when ``masks``
+        were given; ``field_fraction``, ``area_fraction``, ``edge_fraction``, ``problem``,
         ``ok``), then those of :func:`lesion_features`.
 
     """
-    masks, quality = segment_lesions(images, **segmentation)
+    if masks is None:
+        masks, quality = segment_lesions(images, **segmentation)
+    else:
+        quality = segmentation_quality(images, masks, **segmentation)
+        quality.insert(0, "threshold", np.nan)
     features = lesion_features(images, masks)
     return pd.concat([quality, features], axis=1)
