@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 
 class LogCPM(TransformerMixin, BaseEstimator):
@@ -50,4 +50,55 @@ class LogCPM(TransformerMixin, BaseEstimator):
         return tags
 
 
-__all__ = ["LogCPM"]
+class ExpressionFilter(TransformerMixin, BaseEstimator):
+    """Keep the features that reach ``min_value`` in at least ``min_fraction`` of the samples.
+
+    A filter of lowly expressed genes that uses no label. Fitted inside a cross-validation
+    pipeline, it looks at the training samples only, so that not even the test samples'
+    expression decides which genes the model sees. Put it after :class:`LogCPM` (values in
+    log2 counts per million: ``min_value=1.0`` keeps genes with about 1 CPM or more).
+
+    Parameters
+    ----------
+    min_value : float, default=1.0
+        Threshold on the (transformed) values.
+    min_fraction : float, default=0.1
+        Share of the training samples, in (0, 1], that must reach the threshold.
+
+    Attributes
+    ----------
+    support_ : numpy.ndarray
+        Boolean mask of the kept features.
+
+    """
+
+    def __init__(self, min_value: float = 1.0, min_fraction: float = 0.1) -> None:
+        self.min_value = min_value
+        self.min_fraction = min_fraction
+
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> ExpressionFilter:
+        """Find the features expressed in enough training samples."""
+        X = validate_data(self, X, dtype=np.float64)
+        if not 0 < self.min_fraction <= 1:
+            raise ValueError(f"min_fraction must be in (0, 1], got {self.min_fraction!r}.")
+        self.support_ = (X >= self.min_value).mean(axis=0) >= self.min_fraction
+        if not self.support_.any():
+            raise ValueError(
+                f"No feature reaches {self.min_value} in {self.min_fraction:.0%} of the samples; "
+                "lower min_value or min_fraction."
+            )
+        return self
+
+    def transform(self, X: ArrayLike) -> np.ndarray:
+        """Return the kept features of ``X``."""
+        check_is_fitted(self, "support_")
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return X[:, self.support_]
+
+    def get_support(self) -> np.ndarray:
+        """Return the boolean mask of the kept features (as scikit-learn's selectors do)."""
+        check_is_fitted(self, "support_")
+        return self.support_
+
+
+__all__ = ["ExpressionFilter", "LogCPM"]
