@@ -298,3 +298,102 @@ def test_selection_frequency_resamples_whole_groups() -> None:
         assert np.array_equal(counts[0::2], counts[1::2])
         assert len(rows) == n  # as many groups drawn as there are groups
     assert freq.loc["f0", "x"] == 1.0 and "f1" not in freq.index
+
+
+# ---------------------------------------------------------------------------------------------
+# type_classifier, selected_coefficients, grouped_permutation_importance
+# ---------------------------------------------------------------------------------------------
+def synthetic_counts(n_per: int = 20, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Counts of 30 genes for 3 classes; gene 5 marks class 'b', gene 9 marks class 'c'."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.array(["a", "b", "c"], dtype=object), n_per)
+    rate = np.full((len(y), 30), 200.0)
+    rate[y == "b", 5] = 5000.0
+    rate[y == "c", 9] = 5000.0
+    rate[:, 29] = 0.01  # never expressed: the filter drops it
+    return rng.poisson(rate).astype(float), y
+
+
+def test_type_classifier_ignores_library_size() -> None:
+    X, y = synthetic_counts()
+    model = tcga.type_classifier(k=5).fit(X, y)
+    deeper = X * 10  # the same tumours, sequenced ten times deeper
+    np.testing.assert_allclose(model.predict_proba(deeper), model.predict_proba(X), atol=1e-3)
+    assert (model.predict(X) == y).mean() == 1.0
+
+
+def test_selected_coefficients_follow_the_filter_and_the_selection() -> None:
+    X, y = synthetic_counts()
+    names = [f"g{i}" for i in range(X.shape[1])]
+    model = tcga.type_classifier(k=5).fit(X, y)
+    coef = tcga.selected_coefficients(model, names)
+    assert coef.shape == (5, 3) and list(coef.columns) == ["a", "b", "c"]
+    assert "g29" not in coef.index  # filtered out as not expressed
+    # The marker genes must carry their own class's largest coefficient.
+    assert coef["b"].idxmax() == "g5" and coef["c"].idxmax() == "g9"
+
+
+def test_selected_coefficients_binary_and_errors() -> None:
+    X, y = synthetic_counts()
+    two = y != "c"
+    names = [f"g{i}" for i in range(X.shape[1])]
+    model = tcga.type_classifier(k=3).fit(X[two], y[two])
+    coef = tcga.selected_coefficients(model, names)
+    assert list(coef.columns) == ["b"] and coef["b"].idxmax() == "g5"
+    with pytest.raises(ValueError, match="one name per input column|columns"):
+        tcga.selected_coefficients(model, names[:-1])
+    from sklearn.decomposition import PCA
+
+    pca_model = make_pipeline(PCA(3), LogisticRegression()).fit(X, y)
+    with pytest.raises(ValueError, match="get_support"):
+        tcga.selected_coefficients(pca_model, names)
+
+
+def test_grouped_permutation_sees_what_single_permutation_misses() -> None:
+    rng = np.random.default_rng(0)
+    n = 200
+    y = np.repeat(np.array(["a", "b"], dtype=object), n // 2)
+    signal = np.where(y == "b", 1.0, -1.0)
+    copies = signal[:, None] + rng.normal(scale=1.0, size=(n, 20))  # one programme, 20 genes
+    X = np.column_stack([copies, rng.normal(size=n)])
+    model = LogisticRegression().fit(X, y)
+    table = tcga.grouped_permutation_importance(
+        model,
+        X,
+        y,
+        {"one gene": [0], "the programme": list(range(20)), "noise": [20]},
+        n_repeats=5,
+    )
+    assert table.loc["the programme", "drop_mean"] > 0.3
+    assert table.loc["one gene", "drop_mean"] < 0.05  # the other 19 genes stand in
+    assert abs(table.loc["noise", "drop_mean"]) < 0.05
+    assert table.loc["noise", "baseline"] == table.loc["the programme", "baseline"]
+    assert table.loc["the programme", "features"] == 20
+    with pytest.raises(ValueError, match="outside"):
+        tcga.grouped_permutation_importance(model, X, y, {"bad": [21]})
+
+
+class SameColumns(BaseEstimator):
+    """Predicts 'a' where columns 0 and 1 agree, 'b' where they differ."""
+
+    _estimator_type = "classifier"
+
+    def fit(self, X, y):
+        self.classes_ = np.array(["a", "b"], dtype=object)
+        return self
+
+    def predict(self, X):
+        X = np.asarray(X)
+        return np.where(X[:, 0] == X[:, 1], "a", "b").astype(object)
+
+
+def test_grouped_permutation_moves_the_columns_of_a_set_together() -> None:
+    values = np.arange(50, dtype=float)
+    X = np.column_stack([values, values, values])
+    y = np.full(50, "a", dtype=object)
+    model = SameColumns().fit(X, y)
+    table = tcga.grouped_permutation_importance(
+        model, X, y, {"together": [0, 1], "alone": [0]}, scoring="accuracy", n_repeats=3
+    )
+    assert table.loc["together", "drop_mean"] == 0.0  # one shuffle for both columns
+    assert table.loc["alone", "drop_mean"] > 0.5
