@@ -397,3 +397,14 @@ def test_grouped_permutation_moves_the_columns_of_a_set_together() -> None:
     )
     assert table.loc["together", "drop_mean"] == 0.0  # one shuffle for both columns
     assert table.loc["alone", "drop_mean"] > 0.5
+
+
+def test_gene_symbols_are_unique_and_readable() -> None:
+    info = pd.DataFrame(
+        {"gene_name": ["TP53", "PINX1", "PINX1", "ALB"]},
+        index=pd.Index(["E1", "E2", "E3", "E4"], name="gene_id"),
+    )
+    labels = tcga.gene_symbols(["E4", "E2", "E3", "E9", "E1"], info)
+    assert labels.tolist() == ["ALB", "PINX1 (E2)", "PINX1 (E3)", "E9", "TP53"]
+    with pytest.raises(ValueError, match="twice"):
+        tcga.gene_symbols(["E1", "E1"], info)

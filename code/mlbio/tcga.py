@@ -60,6 +60,7 @@ __all__ = [
     "barcode_summary",
     "detectable_effect",
     "expressed_genes",
+    "gene_symbols",
     "grouped_permutation_importance",
     "load_log_cpm",
     "resampled_ari",
@@ -203,6 +204,39 @@ def load_log_cpm(*, min_cpm: float = 1.0, min_fraction: float = 0.1) -> LogCPMDa
     )
     n_total = int((folder / "n_genes_total").read_text())
     return LogCPMData(values=values, samples=samples, n_genes_total=n_total)
+
+
+def gene_symbols(gene_ids: ArrayLike, gene_info: pd.DataFrame) -> np.ndarray:
+    """Return a unique, readable label per gene: its symbol, disambiguated where needed.
+
+    Several Ensembl ids share a symbol (GENCODE v22 has hundreds of such symbols); a table
+    indexed by symbols alone would then merge or misalign different genes. Shared symbols get
+    their Ensembl id in parentheses, and ids missing from the annotation keep the id itself.
+
+    Parameters
+    ----------
+    gene_ids
+        Ensembl ids without version, as the columns of :func:`mlbio.datasets.load_tcga_counts`.
+    gene_info
+        The table of :func:`mlbio.datasets.load_gene_info` (index: id; column ``gene_name``).
+
+    Returns
+    -------
+    numpy.ndarray
+        One unique label per id, in the same order.
+
+    """
+    ids = pd.Index(np.asarray(gene_ids, dtype=object))
+    names = gene_info["gene_name"].reindex(ids)
+    names = names.astype(object).where(names.notna(), pd.Series(ids, index=ids))
+    shared = names.duplicated(keep=False).to_numpy()
+    labels = names.to_numpy(dtype=object).copy()
+    labels[shared] = [
+        f"{name} ({gene})" for name, gene in zip(labels[shared], ids[shared], strict=True)
+    ]
+    if len(set(labels)) != len(labels):
+        raise ValueError("gene_ids contains the same id twice; pass each gene once.")
+    return labels
 
 
 # --------------------------------------------------------------------------------------------
@@ -646,7 +680,7 @@ def grouped_permutation_importance(
     y: ArrayLike,
     feature_sets: dict[str, ArrayLike],
     *,
-    scoring: str = "balanced_accuracy",
+    scoring: str | Callable[[BaseEstimator, np.ndarray, np.ndarray], float] = "balanced_accuracy",
     n_repeats: int = 5,
     random_state: int | None = SEED,
 ) -> pd.DataFrame:
@@ -667,7 +701,7 @@ def grouped_permutation_importance(
     feature_sets
         Name -> column indices of the set.
     scoring
-        A scikit-learn scorer name.
+        A scikit-learn scorer name, or a callable ``scorer(estimator, X, y)``.
     n_repeats
         Permutations per set.
     random_state
