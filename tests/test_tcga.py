@@ -408,3 +408,14 @@ def test_gene_symbols_are_unique_and_readable() -> None:
     assert labels.tolist() == ["ALB", "PINX1 (E2)", "PINX1 (E3)", "E9", "TP53"]
     with pytest.raises(ValueError, match="twice"):
         tcga.gene_symbols(["E1", "E1"], info)
+
+
+def test_logcpm_matches_its_formula_sample_by_sample() -> None:
+    counts = np.array([[10.0, 0.0, 90.0], [1.0, 1.0, 2.0]])
+    expected = np.log2(counts / counts.sum(axis=1, keepdims=True) * 1e6 + 1.0)
+    np.testing.assert_allclose(LogCPM().fit_transform(counts), expected)
+    # Each sample alone: adding a sample does not change the others.
+    np.testing.assert_allclose(LogCPM().fit_transform(counts[:1]), expected[:1])
+    assert counts[0, 0] == 10.0  # the input is not modified in place
+    with pytest.raises(ValueError, match="non-negative"):
+        LogCPM().fit_transform(-counts)

@@ -37,12 +37,15 @@ class LogCPM(TransformerMixin, BaseEstimator):
     def transform(self, X: ArrayLike) -> np.ndarray:
         """Return log2 counts per million of ``X`` (samples × genes)."""
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        if np.any(X < 0):
+        if X.size and X.min() < 0:
             raise ValueError("LogCPM expects non-negative counts; found negative values.")
         library = X.sum(axis=1, keepdims=True)
         if np.any(library == 0):
             raise ValueError("A sample has no counts at all (library size 0); remove it first.")
-        return np.log2(X / library * 1e6 + self.prior)
+        # One new array, updated in place: this runs in every fit of every fold.
+        out = np.multiply(X, 1e6 / library)
+        out += self.prior
+        return np.log2(out, out=out)
 
     def __sklearn_tags__(self):  # noqa: ANN204 - sklearn's Tags type
         tags = super().__sklearn_tags__()
