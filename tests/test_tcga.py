@@ -419,3 +419,12 @@ def test_logcpm_matches_its_formula_sample_by_sample() -> None:
     assert counts[0, 0] == 10.0  # the input is not modified in place
     with pytest.raises(ValueError, match="non-negative"):
         LogCPM().fit_transform(-counts)
+
+
+def test_logcpm_and_filter_keep_float32() -> None:
+    counts = np.random.default_rng(0).poisson(100, size=(5, 40)).astype(np.float32)
+    single = LogCPM().fit_transform(counts)
+    assert single.dtype == np.float32
+    np.testing.assert_allclose(single, LogCPM().fit_transform(counts.astype(np.float64)), rtol=1e-5)
+    assert ExpressionFilter().fit_transform(single).dtype == np.float32
+    assert LogCPM().fit_transform(counts.astype(np.int32)).dtype == np.float64
