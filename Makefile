@@ -1,13 +1,23 @@
-# make book  - set up .venv if needed, build the site into _build/html
-# make test  - same set-up, then run every test (unit, strict build, browser, lint)
-# make bench - build timings, per-notebook run time and peak memory (writes bench/)
-# make budgets - build, then page weights and Lighthouse scores (writes bench/budgets.json)
+# make book     - set up .venv if needed; execute the notebooks that need it (in parallel, on
+#                 every core) and build the site strictly into _build/html
+# make chapter PAGE=book/<name>.md [FORCE=1]
+#               - execute that one chapter (if its code, code/mlbio or data/ changed; FORCE=1:
+#                 always) and build the site around it; other pages come from the cache
+# make preview [PORT=8000] - serve _build/html on http://localhost:8000/mlbio-book/
+# make test     - every test (unit, extensions, strict build, browser, HTML, lint)
+# make bench    - cold build with 1 and with 2 workers side by side, warm and one-chapter
+#                 rebuilds, each notebook's run time, CPU time and memory (writes bench/)
+# make budgets  - build, then page weights and Lighthouse scores (writes bench/budgets.json)
+# make lock     - compile requirements.txt and binder/requirements.txt from code/pyproject.toml
+# make lint     - ruff
 PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+NPM_DEV := node_modules/.package-lock.dev
+PORT ?= 8000
 
-.PHONY: install book test bench budgets lint clean
+.PHONY: install book chapter preview test bench budgets lint lock clean
 
 $(STAMP): requirements.txt code/pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,21 +28,37 @@ $(STAMP): requirements.txt code/pyproject.toml
 
 install: $(STAMP)
 
-book: install
-	$(PY) tools/build.py
+# The tests also need the npm dev tools (the Nu Html Checker, Lighthouse); the build needs only
+# MathJax, which the build installs itself with `npm ci --omit=dev`.
+$(NPM_DEV): package.json package-lock.json
+	npm ci --prefer-offline --ignore-scripts --no-audit --no-fund
+	@touch $(NPM_DEV)
 
-test: install
+book: install
+	$(PY) -m mlbio_book.build
+
+chapter: install
+	@test -n "$(PAGE)" || { echo "usage: make chapter PAGE=book/<name>.md [FORCE=1]"; exit 2; }
+	$(PY) -m mlbio_book.build --chapter $(PAGE) $(if $(FORCE),--force)
+
+preview: install
+	$(PY) -m mlbio_book.serve _build/html --port $(PORT)
+
+test: install $(NPM_DEV)
 	$(PY) -m pytest
 
 bench: install
 	$(PY) tools/bench.py
 
-budgets: book
+budgets: book $(NPM_DEV)
 	$(PY) tools/budgets.py
 
 lint: install
-	$(VENV)/bin/ruff check code tests tools book/_ext
-	$(VENV)/bin/ruff format --check code tests tools book/_ext
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+lock: install
+	$(PY) tools/lock.py
 
 clean:
 	rm -rf _build

@@ -1,45 +1,41 @@
-"""Shared fixtures: the strictly built site, built once per test session."""
+"""Shared fixtures: the strictly built book (once per session) and small Sphinx test sites.
+
+The small sites live in ``tests/sites/test-<name>/`` and are built with :mod:`sphinx.testing`
+(``@pytest.mark.sphinx("html", testroot="<name>")``).
+"""
 
 from __future__ import annotations
 
 import os
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from mlbio_book import build as book_build
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
+pytest_plugins = ("sphinx.testing.fixtures",)
 
-import build as book_build  # noqa: E402  (tools/build.py)
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    """The outcome of one strict build."""
-
-    html: Path
-    output: str
-    seconds: float
-    returncode: int
+SITES = Path(__file__).with_name("sites")
 
 
 @pytest.fixture(scope="session")
-def build_result() -> BuildResult:
+def rootdir() -> Path:
+    """Where sphinx.testing finds the test sites."""
+    return SITES
+
+
+@pytest.fixture(scope="session")
+def build_result() -> book_build.BuildResult:
     """Build the book once (strict) into the repository's ``_build``; fail loudly if it fails."""
     if not os.environ.get("MLBIO_DATA_MIRROR") and os.environ.get("CI"):
         pytest.fail("CI must set MLBIO_DATA_MIRROR: the build may not use the network.")
-    code, output, seconds = book_build.build()
-    result = BuildResult(ROOT / "_build" / "html", output, seconds, code)
-    bad = book_build.problems(output)
-    if code != 0 or bad:
-        tail = "\n".join(bad[:40]) or output[-4000:]
-        pytest.fail(f"The strict build failed (exit {code}):\n{tail}", pytrace=False)
+    result = book_build.build(log=lambda *_: None)
+    if not result.ok:
+        tail = "\n".join(result.problems[:40]) or result.output[-4000:]
+        pytest.fail(f"The strict build failed (exit {result.returncode}):\n{tail}", pytrace=False)
     return result
 
 
 @pytest.fixture(scope="session")
-def built_site(build_result: BuildResult) -> Path:
+def built_site(build_result: book_build.BuildResult) -> Path:
     """Path to ``_build/html`` of a successful strict build."""
     return build_result.html

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-import re
 import warnings
 
 import altair as alt
 import pandas as pd
 import pytest
+from bs4 import BeautifulSoup
 from mlbio import altair as mlbio_altair
+
+CHART = mlbio_altair.CHART_CLASS
 
 
 @pytest.fixture
@@ -30,12 +32,15 @@ def restore_renderer():
     alt.renderers.enable(previous)
 
 
+def chart_of(html: str) -> BeautifulSoup:
+    """The chart's container div."""
+    return BeautifulSoup(html, "html.parser").find("div", class_=CHART)
+
+
 def spec_of(html: str) -> dict:
-    match = re.search(
-        r'<script type="application/json" class="mlbio-vega-spec">(.*?)</script>', html
-    )
-    assert match, html[:300]
-    return json.loads(match.group(1))
+    script = chart_of(html).find("script", class_=f"{CHART}-spec")
+    assert script["type"] == "application/json"
+    return json.loads(script.string)
 
 
 def test_site_output_is_a_div_with_the_spec_and_nothing_else(chart, monkeypatch) -> None:
@@ -43,7 +48,8 @@ def test_site_output_is_a_div_with_the_spec_and_nothing_else(chart, monkeypatch)
     bundle = mlbio_altair.render(chart.to_dict())
     assert set(bundle) == {"text/html", "text/plain"}
     html = bundle["text/html"]
-    assert html.startswith('<div class="mlbio-vega" id="mlbio-vega-')
+    assert chart_of(html)["id"].startswith(f"{CHART}-")
+    assert html.startswith("<div")  # the container is the whole output
     # No library, no CDN, no inline code: the site's own scripts draw the chart.
     assert "http" not in html.replace(alt.SCHEMA_URL, "")
     assert "<script src" not in html and "vegaEmbed" not in html
@@ -56,7 +62,7 @@ def test_site_output_is_a_div_with_the_spec_and_nothing_else(chart, monkeypatch)
 
 def test_data_cannot_close_the_script_element(chart) -> None:
     html = mlbio_altair.chart_html(chart.to_dict())
-    body = html.split('class="mlbio-vega-spec">', 1)[1]
+    body = html.split(f'class="{CHART}-spec">', 1)[1]
     assert body.count("</script>") == 1 and body.endswith("</script></div>")
     assert "\\u003c/script>\\u003cb>" in body
     values = spec_of(html)["datasets"]
@@ -76,12 +82,12 @@ def test_enable_makes_altair_use_the_renderer(chart, monkeypatch, restore_render
     mlbio_altair.enable()
     assert alt.renderers.active == mlbio_altair.RENDERER
     bundle = chart._repr_mimebundle_()
-    assert "mlbio-vega" in bundle["text/html"]
+    assert chart_of(bundle["text/html"]) is not None
 
 
 def test_ids_are_unique_within_a_page(chart) -> None:
     spec = chart.to_dict()
-    ids = {re.search(r'id="([^"]+)"', mlbio_altair.chart_html(spec)).group(1) for _ in range(3)}
+    ids = {chart_of(mlbio_altair.chart_html(spec))["id"] for _ in range(3)}
     assert len(ids) == 3
 
 
@@ -92,7 +98,7 @@ def test_the_accessible_name_comes_from_description_or_title() -> None:
     assert mlbio_altair.describe({}) is None
     html = mlbio_altair.chart_html({"title": "Counts", "mark": "bar"})
     assert spec_of(html)["description"] == "Counts"
-    assert "needs JavaScript): Counts</p></noscript>" in html
+    assert chart_of(html).noscript.get_text() == "Interactive chart (needs JavaScript): Counts"
 
 
 def test_a_chart_without_description_warns() -> None:
@@ -106,6 +112,7 @@ def test_a_chart_without_description_warns() -> None:
 
 def test_the_chart_height_is_reserved_before_it_is_drawn(chart) -> None:
     html = mlbio_altair.chart_html(chart.to_dict())
-    height = int(re.search(r'class="mlbio-vega-view" style="min-height: (\d+)px"', html).group(1))
+    style = chart_of(html).find("div", class_=f"{CHART}-view")["style"]
+    height = int(style.removeprefix("min-height: ").removesuffix("px"))
     assert 300 <= height <= 400  # altair's default plot height plus axes and title
     assert mlbio_altair.drawn_height({"mark": "no-such-mark"}) is None

@@ -1,36 +1,28 @@
-"""The book is citable and teachable: stable anchors, redirects, citation metadata, bibliography,
-glossary, instructors' table, exercises and the contributor guide.
+"""The book is citable and teachable: labels, published anchors, redirects, citation metadata,
+bibliography, glossary, chapter front matter and exercises, read from the sources (fast, no
+build); and the citation box, the instructors' table and the exercises on the built site.
 
-Most tests read the sources only (fast, no notebook runs). The tests at the end check the built
-site (``built_site`` fixture of conftest.py). Each rule is also tested on a small broken example,
-so that a checker that cannot fail would be noticed.
+The extensions themselves are tested on small sites in tests/test_extensions.py.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from bs4 import BeautifulSoup
+from mlbio_book import anchors, chapters, citation, exercises, frontmatter, sources, toc
+from mlbio_book.levels import LEVELS
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "book" / "_ext"))
-sys.path.insert(0, str(ROOT / "tools"))
-
-import anchors as anchor_tool  # noqa: E402  (tools/anchors.py)
-import book_sources  # noqa: E402
-import cite_section  # noqa: E402
-import instructors  # noqa: E402
-from chapter_meta import ChapterMetaError, chapter_meta  # noqa: E402
-
+ROOT = toc.ROOT
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-PAGES = book_sources.book_pages(ROOT)
+PAGES = sources.book_pages(ROOT)
 CHAPTERS = [page for page in PAGES if page.is_chapter]
+TEMPLATE = sources.parse_page(ROOT / "book" / "_template.md", "book/_template", part="Template")
 SEED_KEYS = {
     "lecun2015deep",
     "ching2018opportunities",
@@ -91,19 +83,13 @@ def glossary_terms(path: Path) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------
-# 1. Stable anchors
+# 1. Stable anchors and redirects
 # ---------------------------------------------------------------------------------------------
 
 
-def test_the_toc_lists_the_reference_pages() -> None:
-    docnames = [page.docname for page in PAGES]
-    for page in ("book/glossary", "book/instructors", "book/references"):
-        assert page in docnames, f"{page} is missing from _toc.yml"
-
-
 @pytest.mark.parametrize("page", PAGES, ids=[p.docname for p in PAGES])
-def test_every_title_and_section_has_an_explicit_label(page: book_sources.Page) -> None:
-    assert book_sources.label_problems(page) == []
+def test_every_title_and_section_has_an_explicit_label(page: sources.Page) -> None:
+    assert anchors.label_problems(page) == []
 
 
 def test_label_checker_catches_missing_and_misnamed_labels(tmp_path: Path) -> None:
@@ -115,7 +101,7 @@ def test_label_checker_catches_missing_and_misnamed_labels(tmp_path: Path) -> No
         "(other-prefix)=\n### Wrong prefix\n\n(Demo-Caps)=\n## Capitals\n\n"
         "#### Deep, not required\n",
     )
-    page = book_sources.parse_page(path, "demo")
+    page = sources.parse_page(path, "demo")
     assert [h.label for h in page.headings if h.level <= 3] == [
         "demo",
         "demo-ok",
@@ -123,7 +109,7 @@ def test_label_checker_catches_missing_and_misnamed_labels(tmp_path: Path) -> No
         "other-prefix",
         "Demo-Caps",
     ]
-    problems = "\n".join(book_sources.label_problems(page))
+    problems = "\n".join(anchors.label_problems(page))
     assert "Unlabelled" in problems and "no explicit label" in problems
     assert "must start with 'demo-'" in problems
     assert "lowercase" in problems
@@ -131,17 +117,15 @@ def test_label_checker_catches_missing_and_misnamed_labels(tmp_path: Path) -> No
 
 
 def test_every_published_anchor_still_resolves() -> None:
-    published = cite_section.load_anchor_list(ROOT / "book" / "anchors.txt")
-    assert published, "book/anchors.txt lists no anchor"
-    assert anchor_tool.check() == []
+    assert anchors.load_anchor_list(ROOT / anchors.ANCHORS), "book/anchors.txt lists no anchor"
+    assert anchors.check() == []
 
 
-def test_published_anchors_cover_the_pages_of_the_list() -> None:
-    """anchors.txt is the list of a release: its entries name pages that exist or redirect."""
-    published = cite_section.load_anchor_list(ROOT / "book" / "anchors.txt")
-    assert {"home", "glossary"} <= set(published)
-    for label in published:
-        assert book_sources.LABEL_RE.match(label), label
+def test_generated_sections_are_citable_anchors() -> None:
+    """The Data page's sections come from data/README.md, yet count as the page's anchors."""
+    data = next(page for page in PAGES if page.docname == "book/data")
+    labels = [h.label for h in data.anchors()]
+    assert "data-eicu" in labels and labels.index("data-eicu") < labels.index("data-check")
 
 
 def test_anchor_check_fails_when_a_label_disappears_without_redirect() -> None:
@@ -149,178 +133,61 @@ def test_anchor_check_fails_when_a_label_disappears_without_redirect() -> None:
     current = {"ch": "book/ch", "ch-new": "book/ch", "gone-new": "book/other"}
     pages = {"book/ch", "book/other"}
     none = {"pages": {}, "anchors": {}}
-    problems = anchor_tool.anchor_problems(published, current, none, pages)
+    problems = anchors.anchor_problems(published, current, none, pages)
     assert any("'ch-old'" in p and "disappeared" in p for p in problems)
     assert any("'gone'" in p for p in problems)
 
     # A renamed label on the same page needs an anchor redirect only.
     fixed = {"pages": {}, "anchors": {"ch-old": "ch-new", "gone": "gone-new"}}
-    problems = anchor_tool.anchor_problems(published, current, fixed, pages)
+    problems = anchors.anchor_problems(published, current, fixed, pages)
     # ... but "gone" lived on a page that no longer exists: a page redirect is needed too.
     assert len(problems) == 1 and "book/gone" in problems[0] and "pages:" in problems[0]
     fixed["pages"] = {"book/gone.md": "book/other.md"}
-    assert anchor_tool.anchor_problems(published, current, fixed, pages) == []
+    assert anchors.anchor_problems(published, current, fixed, pages) == []
 
     # A redirect to a label that does not exist, and a cycle, are errors.
     broken = {"pages": {}, "anchors": {"ch-old": "nowhere"}}
-    assert anchor_tool.anchor_problems({"ch-old": "book/ch"}, current, broken, pages)
+    assert anchors.anchor_problems({"ch-old": "book/ch"}, current, broken, pages)
     cycle = {"pages": {}, "anchors": {"a": "b", "b": "a"}}
-    assert any("circular" in p for p in anchor_tool.anchor_problems({}, current, cycle, pages))
+    assert any("circular" in p for p in anchors.anchor_problems({}, current, cycle, pages))
 
 
 def test_anchor_update_appends_and_never_removes(tmp_path: Path) -> None:
     write(tmp_path / "_toc.yml", "format: jb-book\nroot: book/index\n")
     write(tmp_path / "book/index.md", "(home)=\n# Home\n\n(home-a)=\n## A\n")
     write(tmp_path / "book/anchors.txt", "# header\nhome-old book/index\n")
-    assert anchor_tool.update(tmp_path) == 2
-    listed = cite_section.load_anchor_list(tmp_path / "book/anchors.txt")
+    assert anchors.update(tmp_path) == 2
+    listed = anchors.load_anchor_list(tmp_path / "book/anchors.txt")
     assert listed == {"home-old": "book/index", "home": "book/index", "home-a": "book/index"}
 
 
-# ---------------------------------------------------------------------------------------------
-# 2. Redirects
-# ---------------------------------------------------------------------------------------------
-
-
 def test_redirect_map_is_valid() -> None:
-    redirects = cite_section.load_redirects(ROOT / "book" / "redirects.yml")
+    redirects = anchors.load_redirects(ROOT / anchors.REDIRECTS)
     docnames = {page.docname for page in PAGES}
     for old, new in redirects["pages"].items():
         assert not (ROOT / old).exists(), f"{old} still exists: rediraffe cannot replace it"
         assert Path(new).with_suffix("").as_posix() in docnames | set(redirects["pages"]), new
-    current = book_sources.current_anchors(ROOT)
+    current = sources.current_anchors(ROOT)
     for old in redirects["anchors"]:
         assert old not in current, f"{old} is redirected but still defined"
-        assert cite_section.resolve_anchor(old, redirects["anchors"]) in current
-    assert "sphinxext.rediraffe" in CONFIG["sphinx"]["extra_extensions"]
-    assert CONFIG["sphinx"]["local_extensions"]["cite_section"] == "book/_ext"
+        assert anchors.resolve_anchor(old, redirects["anchors"]) in current
 
 
 def test_redirect_map_rejects_unknown_sections(tmp_path: Path) -> None:
     path = write(tmp_path / "redirects.yml", "page: {}\n")
     with pytest.raises(ValueError, match="unknown"):
-        cite_section.load_redirects(path)
-
-
-def test_redirects_work_in_a_small_build(tmp_path: Path) -> None:
-    """A renamed page and a renamed, moved section keep their old addresses."""
-    ext = ROOT / "book" / "_ext"
-    write(
-        tmp_path / "conf.py",
-        f"import sys\nsys.path.insert(0, {str(ext)!r})\n"
-        "extensions = ['myst_parser', 'sphinx_design', 'sphinx_exercise', 'cite_section']\n"
-        "html_baseurl = 'https://example.org/demo/'\nproject = 'Demo'\n",
-    )
-    write(
-        tmp_path / "CITATION.cff",
-        "cff-version: 1.2.0\nmessage: Cite it.\ntitle: Demo book\nversion: 9.9.9\n"
-        "date-released: 2031-01-02\nauthors:\n  - name: Demo authors\n"
-        "url: https://example.org/demo/\n",
-    )
-    write(tmp_path / "index.md", "(home)=\n# Home\n\n```{toctree}\nbook/new\n```\n")
-    exercises = "".join(
-        f"```{{exercise}} Q{i}\n:label: new-ex-{i}\n:class: level-{level}\n\nWhy?\n```\n\n"
-        f"```{{solution}} new-ex-{i}\n:label: new-sol-{i}\n:class: dropdown\n\nSo.\n```\n\n"
-        for i, level in enumerate(book_sources.LEVELS)
-    )
-    write(
-        tmp_path / "book/new.md",
-        f"(new)=\n# New page\n\n(new-section)=\n## A section\n\n{exercises}",
-    )
-    write(
-        tmp_path / "book/redirects.yml",
-        "pages:\n  book/old.md: book/new.md\nanchors:\n  old-section: new-section\n",
-    )
-    write(tmp_path / "book/anchors.txt", "old-section book/old\n")
-    out = tmp_path / "_build"
-    build = [
-        sys.executable,
-        "-m",
-        "sphinx",
-        "-W",
-        "-n",
-        "-q",
-        "-b",
-        "html",
-        str(tmp_path),
-        str(out),
-    ]
-    proc = subprocess.run(build, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    old = (out / "book" / "old.html").read_text(encoding="utf-8")
-    assert 'href="new.html"' in old and "window.location.hash" in old
-    assert '<html lang="en">' in old and "<title>" in old
-    new = (out / "book" / "new.html").read_text(encoding="utf-8")
-    assert '<section id="new-section">' in new, "the label must be the section's first id"
-    # Exercises: a level badge in each title, and unique ids for their bodies.
-    for i, level in enumerate(book_sources.LEVELS):
-        colour = cite_section.LEVEL_BADGE[level]
-        assert re.search(
-            rf'id="new-ex-{i}">\s*<p class="admonition-title">.*?'
-            rf'<span class="mlbio-level-badge [^"]*sd-bg-{colour}[^"]*">{level}</span></p>',
-            new,
-        ), level
-        assert f'id="new-ex-{i}-content"' in new and f'id="new-sol-{i}-content"' in new
-    assert 'id="exercise-content"' not in new
-    assert 'id="old-section"' in new, "the renamed label must stay an alias of the section"
-    data = json.loads(
-        re.search(r'id="mlbio-cite-data">(.*?)</script>', new, re.S).group(1).replace("<\\/", "</")
-    )
-    assert data["moved"]["old-section"] == "#new-section"  # relative to the page
-    home = (out / "index.html").read_text(encoding="utf-8")
-    home_data = json.loads(
-        re.search(r'id="mlbio-cite-data">(.*?)</script>', home, re.S).group(1).replace("<\\/", "</")
-    )
-    assert home_data["moved"]["old-section"] == "book/new.html#new-section"
-    assert data["entries"]["new-section"]["url"] == (
-        "https://example.org/demo/book/new.html#new-section"
-    )
-    assert "version 9.9.9" in data["entries"][""]["text"]
-
-    # A new release: an incremental build rewrites every page's citation box.
-    cff = tmp_path / "CITATION.cff"
-    cff.write_text(cff.read_text().replace("9.9.9", "10.0.0"), encoding="utf-8")
-    proc = subprocess.run(build, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    for page in (out / "index.html", out / "book" / "new.html"):
-        text = page.read_text(encoding="utf-8")
-        assert "version 10.0.0" in text and "9.9.9" not in text
-
-
-def test_a_redirect_to_a_missing_label_fails_the_build(tmp_path: Path) -> None:
-    ext = ROOT / "book" / "_ext"
-    write(
-        tmp_path / "conf.py",
-        f"import sys\nsys.path.insert(0, {str(ext)!r})\n"
-        "extensions = ['myst_parser', 'cite_section']\n",
-    )
-    write(
-        tmp_path / "CITATION.cff",
-        "title: T\nversion: 1.0.0\ndate-released: 2030-01-01\nauthors:\n  - name: A\n"
-        "url: https://example.org/\n",
-    )
-    write(tmp_path / "index.md", "(home)=\n# Home\n")
-    write(tmp_path / "book/redirects.yml", "anchors:\n  home-old: home-nowhere\n")
-    out = tmp_path / "_build"
-    proc = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(tmp_path), str(out)],
-        capture_output=True,
-        text=True,
-    )
-    assert proc.returncode != 0
-    assert "home-nowhere" in proc.stderr
+        anchors.load_redirects(path)
 
 
 # ---------------------------------------------------------------------------------------------
-# 3. Citation metadata: CITATION.cff, .zenodo.json, one version
+# 2. Citation metadata: CITATION.cff, .zenodo.json, one version
 # ---------------------------------------------------------------------------------------------
 
 
 def test_citation_cff_validates_against_the_schema() -> None:
     from cffconvert.cli.create_citation import create_citation
 
-    citation = create_citation(str(ROOT / "CITATION.cff"), None)
-    citation.validate()  # raises on an invalid file
+    create_citation(str(ROOT / "CITATION.cff"), None).validate()  # raises on an invalid file
 
 
 def test_cffconvert_rejects_an_invalid_file(tmp_path: Path) -> None:
@@ -331,33 +198,10 @@ def test_cffconvert_rejects_an_invalid_file(tmp_path: Path) -> None:
         create_citation(str(path), None).validate()
 
 
-def test_citation_cff_agrees_with_the_book_configuration() -> None:
-    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
-    assert cff["title"] == CONFIG["title"]
-    assert cff["url"] == CONFIG["html"]["baseurl"]
-    assert cff["repository-code"] == CONFIG["repository"]["url"]
-    assert [a.get("name") for a in cff["authors"]] == [CONFIG["author"]]
-    assert re.fullmatch(r"\d+\.\d+\.\d+", str(cff["version"]))
-    assert isinstance(cff["date-released"], dt.date)
-    assert {"CC-BY-4.0", "MIT"} <= set(cff["license"])
-
-
-def test_zenodo_metadata_matches_citation_cff() -> None:
-    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
-    zenodo = json.loads((ROOT / ".zenodo.json").read_text(encoding="utf-8"))
-    assert zenodo["title"] == cff["title"]
-    assert [c["name"] for c in zenodo["creators"]] == [a["name"] for a in cff["authors"]]
-    assert zenodo["upload_type"] == "publication" and zenodo["publication_type"] == "book"
-    assert zenodo["license"].upper() in {lic.upper() for lic in cff["license"]}
-    assert zenodo["access_right"] == "open"
-    # Zenodo takes the version from the release tag: no second copy of the version here.
-    assert "version" not in zenodo
-
-
-def test_the_version_is_written_in_one_place_only() -> None:
-    cff_version = str(yaml.safe_load((ROOT / "CITATION.cff").read_text())["version"])
+def test_the_release_tag_matches_the_version() -> None:
+    cff_version = citation.load_citation(ROOT / "CITATION.cff")["version"]
     assert "version" not in CONFIG
-    assert cite_section.load_citation(ROOT / "CITATION.cff")["version"] == cff_version
+    assert "version" not in json.loads((ROOT / ".zenodo.json").read_text(encoding="utf-8"))
     tags = subprocess.run(
         ["git", "tag", "--points-at", "HEAD"], cwd=ROOT, capture_output=True, text=True
     ).stdout.split()
@@ -366,45 +210,8 @@ def test_the_version_is_written_in_one_place_only() -> None:
             assert tag == f"v{cff_version}", "the release tag must match CITATION.cff's version"
 
 
-def test_citation_text_and_bibtex_for_a_section() -> None:
-    from pybtex.database import parse_string
-
-    meta = cite_section.load_citation(ROOT / "CITATION.cff")
-    url = meta["url"] + "book/x.html#x-a"
-    got = cite_section.cite(meta, url, "A 100% page", "Costs & #1 items_x", key="x-a")
-    for part in (meta["authors"][0], meta["title"], meta["version"], str(meta["year"]), url):
-        assert part in got["text"]
-    assert "section “Costs & #1 items_x”" in got["text"]
-    entry = parse_string(got["bibtex"], "bibtex").entries[f"mlbio{meta['year']}:x-a"]
-    assert entry.fields["url"] == url
-    assert entry.fields["year"] == str(meta["year"])
-    assert entry.fields["version"] == meta["version"]
-    assert r"Costs \& \#1 items\_x" in entry.fields["note"]
-    assert r"A 100\% page" in entry.fields["note"]
-    # The entity author is braced, so BibTeX keeps it as one name (not "authors, The mlbio book").
-    assert [p.last_names for p in entry.persons["author"]] == [["{The mlbio book authors}"]]
-
-
-def test_load_citation_refuses_incomplete_metadata(tmp_path: Path) -> None:
-    path = write(tmp_path / "CITATION.cff", "title: T\nauthors: []\nurl: https://e.org\n")
-    with pytest.raises(cite_section.CitationError, match="version"):
-        cite_section.load_citation(path)
-
-
-def test_people_authors_are_formatted(tmp_path: Path) -> None:
-    path = write(
-        tmp_path / "CITATION.cff",
-        "title: T\nversion: 1.0.0\ndate-released: 2030-05-06\nurl: https://e.org\nauthors:\n"
-        "  - {family-names: Curie, given-names: Marie Salomea}\n  - {name: A Consortium}\n",
-    )
-    meta = cite_section.load_citation(path)
-    assert meta["authors"] == ["Curie, M. S.", "A Consortium"]
-    assert meta["bibtex_authors"] == ["Curie, Marie Salomea", "{A Consortium}"]
-    assert meta["year"] == 2030 and meta["url"] == "https://e.org/"
-
-
 # ---------------------------------------------------------------------------------------------
-# 4. Bibliography
+# 3. Bibliography and glossary
 # ---------------------------------------------------------------------------------------------
 
 
@@ -427,27 +234,11 @@ def test_references_bib_parses_and_holds_the_seed_literature() -> None:
 
 def test_every_cited_key_exists_and_citing_pages_list_their_references() -> None:
     keys = set(bib_entries())
-    for page in [*PAGES, book_sources.parse_page(ROOT / "book/_template.md", "book/_template")]:
-        text = page.path.read_text(encoding="utf-8")
-        cited = {k.strip() for group in CITE_ROLE.findall(text) for k in group.split(",")}
+    for page in [*PAGES, TEMPLATE]:
+        cited = {k.strip() for group in CITE_ROLE.findall(page.text) for k in group.split(",")}
         assert cited <= keys, f"{page.path.name}: unknown keys {sorted(cited - keys)}"
         if cited:
-            assert any(d.name == "bibliography" for d in page.directives), (
-                f"{page.path.name} cites but has no {{bibliography}}"
-            )
-
-
-def test_references_page_lists_every_entry() -> None:
-    page = book_sources.parse_page(ROOT / "book/references.md", "book/references")
-    (bib,) = [d for d in page.directives if d.name == "bibliography"]
-    assert "all" in bib.options
-    # A bullet list: no citation targets, so no clash with the chapters' own lists.
-    assert bib.options.get("list") == "bullet"
-
-
-# ---------------------------------------------------------------------------------------------
-# 5. Glossary
-# ---------------------------------------------------------------------------------------------
+            assert page.named("bibliography"), f"{page.path.name} cites but has no bibliography"
 
 
 def test_glossary_defines_the_book_terms_in_alphabetical_order() -> None:
@@ -462,7 +253,7 @@ def test_every_term_link_points_to_a_glossary_entry() -> None:
     terms = {t.lower() for t in glossary_terms(ROOT / "book" / "glossary.md")}
     linked = 0
     for page in PAGES:
-        for text in TERM_ROLE.findall(page.path.read_text(encoding="utf-8")):
+        for text in TERM_ROLE.findall(page.text):
             assert term_target(text) in terms, f"{page.path.name}: {{term}}`{text}`"
             linked += 1
     assert linked > 0
@@ -470,55 +261,42 @@ def test_every_term_link_points_to_a_glossary_entry() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# 6. Chapter metadata and the instructors' table
+# 4. Chapter front matter, the instructors' table, exercises, the template
 # ---------------------------------------------------------------------------------------------
 
 
-def test_there_are_chapters() -> None:
-    assert CHAPTERS, "no chapter in _toc.yml outside the Reference part"
+@pytest.mark.parametrize(
+    "page", [*CHAPTERS, TEMPLATE], ids=[p.docname for p in [*CHAPTERS, TEMPLATE]]
+)
+def test_every_chapter_has_valid_front_matter_and_its_box(page: sources.Page) -> None:
+    frontmatter.chapter_meta(page.path)  # raises, naming the file and the field
+    assert page.named("chapter-info"), "add ```{chapter-info}``` under the title"
 
 
-@pytest.mark.parametrize("page", CHAPTERS, ids=[p.docname for p in CHAPTERS])
-def test_every_chapter_has_complete_front_matter(page: book_sources.Page) -> None:
-    meta = chapter_meta(page.path)
-    assert re.fullmatch(r"\d+ min", str(meta["time_read"])), meta["time_read"]
-    assert re.fullmatch(r"\d+ min", str(meta["time_run"])), meta["time_run"]
-    assert any(d.name == "chapter-info" for d in page.directives), "add ```{chapter-info}```"
-
-
-def test_front_matter_checker_catches_a_missing_field(tmp_path: Path) -> None:
-    path = write(
-        tmp_path / "c.md",
-        "---\nmlbio:\n  levels: [novice]\n  objectives: [x]\n  prerequisites: []\n"
-        "  time_read: 5 min\n---\n# C\n",
-    )
-    with pytest.raises(ChapterMetaError, match="time_run"):
-        chapter_meta(path)
-
-
-def test_instructors_table_has_one_row_per_chapter() -> None:
-    rows = instructors.chapter_rows(ROOT)
-    assert [r["docname"] for r in rows] == [c.docname for c in CHAPTERS]
-    table = instructors.table_markdown(rows)
-    for row in rows:
-        assert f"<{row['label']}>`" in table, row["docname"]
-        for label, _title, _level in row["exercises"]:
-            assert f"<{label}>`" in table
-    text = (ROOT / "book" / "instructors.md").read_text(encoding="utf-8")
-    assert "```{instructors-table}" in text
-    assert "2-hour workshop" in text and "4-week module" in text
-
-
-def test_course_plans_cite_existing_anchors_and_exercises() -> None:
-    text = (ROOT / "book" / "instructors.md").read_text(encoding="utf-8")
-    plans = text[text.index("(instructors-plans)=") : text.index("(instructors-citing)=")]
-    refs = [term_target(r) for r in re.findall(r"\{ref\}`([^`]+)`", plans)]
-    known = set(book_sources.current_anchors(ROOT)) | {
-        ex.options.get("label") for page in PAGES for ex in page.exercises()
+def test_front_matter_errors_name_the_file_and_the_field(tmp_path: Path) -> None:
+    good = {
+        "levels": ["novice"],
+        "objectives": ["Do"],
+        "prerequisites": [],
+        "time_read": "5 min",
+        "time_run": "1 min",
     }
-    assert len(refs) >= 10
-    assert sorted(set(refs) - known) == []
-    assert "2-hour workshop" in plans and "4-week module" in plans
+    assert frontmatter.problems({"mlbio": good}, "c.md") == []
+    bad = {**good, "levels": ["novice", "expert"], "time_read": "five"}
+    del bad["time_run"]
+    found = "\n".join(frontmatter.problems({"mlbio": bad}, "c.md"))
+    assert "c.md: front matter field 'mlbio.levels[1]' 'expert' is not one of" in found
+    assert str(list(LEVELS)) in found
+    assert "c.md: front matter field 'mlbio.time_read'" in found
+    assert "c.md: front matter field 'mlbio.time_run' is missing" in found
+    assert frontmatter.problems({}, "c.md") == ["c.md: front matter field 'mlbio' is missing."]
+    # Optional fields may be added.
+    assert (
+        frontmatter.problems(
+            {"mlbio": {**good, "description": "A chapter about what it is about."}}
+        )
+        == []
+    )
 
 
 def test_instructors_table_follows_the_toc(tmp_path: Path) -> None:
@@ -536,24 +314,18 @@ def test_instructors_table_follows_the_toc(tmp_path: Path) -> None:
         "```{exercise} Q\n:label: one-ex-q\n:class: level-advanced\n\nWhy?\n```\n"
     )
     write(tmp_path / "book/one.md", front)
-    rows = instructors.chapter_rows(tmp_path)
+    rows = chapters.chapter_rows(tmp_path)
     assert [r["docname"] for r in rows] == ["book/one"]
-    assert rows[0]["exercises"] == [("one-ex-q", "Q", "advanced")]
-    assert rows[0]["anchors"] == [("one-a", "A")]
-    assert "{bdg-danger}`advanced`" in instructors.table_markdown(rows)
+    assert rows[0]["exercises"] == ["{ref}`Q <one-ex-q>` {bdg-danger}`advanced`"]
+    assert rows[0]["anchors"] == ["{ref}`one <one>` (the chapter)", "{ref}`one-a <one-a>`"]
     write(tmp_path / "book/one.md", front.replace("  time_run: 1 min\n", ""))
-    with pytest.raises(ChapterMetaError):
-        instructors.chapter_rows(tmp_path)
+    with pytest.raises(frontmatter.ChapterMetaError, match="time_run"):
+        chapters.chapter_rows(tmp_path)
 
 
-# ---------------------------------------------------------------------------------------------
-# 7. Exercises and the chapter template
-# ---------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("page", PAGES, ids=[p.docname for p in PAGES])
-def test_exercises_follow_the_convention(page: book_sources.Page) -> None:
-    assert book_sources.exercise_problems(page) == []
+@pytest.mark.parametrize("page", [*PAGES, TEMPLATE], ids=[p.docname for p in [*PAGES, TEMPLATE]])
+def test_exercises_follow_the_convention(page: sources.Page) -> None:
+    assert exercises.problems(page) == []
 
 
 def test_exercise_checker_catches_missing_level_and_visible_solution(tmp_path: Path) -> None:
@@ -563,64 +335,19 @@ def test_exercise_checker_catches_missing_level_and_visible_solution(tmp_path: P
         "```{solution} c-ex-one\n:label: c-sol-one\n\nA\n```\n\n"
         "```{exercise} Two\n:label: other-two\n:class: level-expert\n```\n",
     )
-    problems = "\n".join(book_sources.exercise_problems(book_sources.parse_page(path, "c")))
+    problems = "\n".join(exercises.problems(sources.parse_page(path, "c")))
     assert "level-novice" in problems  # no level class on exercise one
     assert "dropdown" in problems  # its solution is visible
     assert "must start with 'c-ex-'" in problems
     assert "'other-two' has no solution" in problems
 
 
-def test_chapter_template_follows_the_rules_and_is_not_built() -> None:
-    template = ROOT / "book" / "_template.md"
-    page = book_sources.parse_page(template, "book/_template", part="Template")
-    assert book_sources.label_problems(page) == []
-    assert book_sources.exercise_problems(page) == []
-    chapter_meta(template)
-    names = [d.name for d in page.directives]
-    for needed in ("chapter-info", "admonition", "exercise", "bibliography"):
-        assert needed in names, needed
-    assert any(d.argument == "Why this choice?" for d in page.directives)
-    titles = [h.title for h in page.headings]
-    assert "Key takeaways" in titles and "Exercises" in titles and "References" in titles
+def test_the_chapter_template_is_a_correct_example_and_is_not_built() -> None:
+    assert anchors.label_problems(TEMPLATE) == []
+    assert any(d.argument == "Why this choice?" for d in TEMPLATE.named("admonition"))
+    assert "{glue:text}" in TEMPLATE.text, "the template shows how to glue a number"
     assert "book/_template" not in [p.docname for p in PAGES]
     assert "_template.md" in CONFIG["execute"]["exclude_patterns"]
-    assert CONFIG["only_build_toc_files"] is True
-
-
-def test_every_level_has_a_badge_colour() -> None:
-    assert set(cite_section.LEVEL_BADGE) == set(book_sources.LEVELS)
-
-
-# ---------------------------------------------------------------------------------------------
-# 8. CONTRIBUTING.md
-# ---------------------------------------------------------------------------------------------
-
-
-def test_contributing_explains_each_kind_of_contribution() -> None:
-    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
-    for needed in (
-        "make book",
-        "make test",
-        "make lint",
-        "make bench",
-        "data/registry.csv",
-        "data/README.md",
-        "mlbio.datasets",
-        "book/references.bib",
-        "book/_template.md",
-        "level-novice",
-        "book/redirects.yml",
-        "tools/anchors.py",
-        "CITATION.cff",
-    ):
-        assert needed in text, needed
-
-
-def test_readme_says_how_to_cite() -> None:
-    readme = ROOT / "README.md"
-    if not readme.is_file():
-        pytest.fail("README.md is missing")
-    assert "Cite this book" in readme.read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -628,25 +355,21 @@ def test_readme_says_how_to_cite() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def cite_data(html_text: str) -> dict:
-    match = re.search(
-        r'<script type="application/json" id="mlbio-cite-data">(.*?)</script>', html_text, re.S
-    )
-    assert match, "no citation data on the page"
-    return json.loads(match.group(1).replace("<\\/", "</"))
+def page_soup(built_site: Path, docname: str) -> BeautifulSoup:
+    return BeautifulSoup((built_site / f"{docname}.html").read_text("utf-8"), "html.parser")
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.docname for p in PAGES])
-def test_every_built_page_shows_how_to_cite_it(built_site: Path, page: book_sources.Page) -> None:
-    meta = cite_section.load_citation(ROOT / "CITATION.cff")
-    text = (built_site / f"{page.docname}.html").read_text(encoding="utf-8")
-    assert "How to cite this page" in text
-    assert f"version {meta['version']}" in text
-    assert "@misc{mlbio" in text and "Copy BibTeX" in text
-    data = cite_data(text)
+def test_every_built_page_shows_how_to_cite_it(built_site: Path, page: sources.Page) -> None:
+    meta = citation.load_citation(ROOT / "CITATION.cff")
+    html = page_soup(built_site, page.docname)
+    box = html.find("div", id="mlbio-cite")
+    assert f"version {meta['version']}" in box.get_text()
+    assert box.find("pre", id="mlbio-cite-bibtex").string.startswith("@misc{mlbio")
+    data = json.loads(box.find("script", id="mlbio-cite-data").string.replace("<\\/", "</"))
     for heading in page.anchors():
         # Every labelled section is an anchor of the page, and citable from the box.
-        assert f'id="{heading.label}"' in text, heading.label
+        assert html.find(id=heading.label) is not None, heading.label
         if heading.level > 1:
             entry = data["entries"][heading.label]
             assert entry["url"].endswith(f"{page.docname}.html#{heading.label}")
@@ -654,33 +377,25 @@ def test_every_built_page_shows_how_to_cite_it(built_site: Path, page: book_sour
 
 
 def test_built_instructors_page_has_a_row_per_chapter(built_site: Path) -> None:
-    text = (built_site / "book" / "instructors.html").read_text(encoding="utf-8")
-    table = text[text.index("mlbio-instructors-table") :]
-    table = table[: table.index("</table>")]
-    rows = table.count("<tr")
-    assert rows == len(CHAPTERS) + 1  # a header row, then one row per chapter
-    for chapter in CHAPTERS:
-        assert f'href="{Path(chapter.docname).name}.html' in table, chapter.docname
+    table = page_soup(built_site, "book/instructors").find(
+        "table", class_="mlbio-instructors-table"
+    )
+    rows = table.find_all("tr")
+    assert len(rows) == len(CHAPTERS) + 1  # a header row, then one row per chapter
+    links = [row.find("td").find("a")["href"] for row in rows[1:]]
+    assert links == [f"{Path(c.docname).name}.html#{c.label}" for c in CHAPTERS]
 
 
 def test_built_exercises_have_level_classes_and_unique_ids(built_site: Path) -> None:
     seen = 0
     for page in PAGES:
-        text = (built_site / f"{page.docname}.html").read_text(encoding="utf-8")
-        ids = re.findall(r'\sid="([^"]+)"', text)
-        duplicates = {i for i in ids if ids.count(i) > 1}
-        assert not duplicates, f"{page.docname}: duplicate ids {sorted(duplicates)[:5]}"
+        html = page_soup(built_site, page.docname)
+        ids = [tag["id"] for tag in html.find_all(id=True)]
+        assert len(ids) == len(set(ids)), f"{page.docname}: duplicate ids"
         for ex in page.exercises():
-            level = book_sources.exercise_level(ex)
-            assert re.search(
-                rf'class="exercise level-{level}[^"]*" id="{ex.options["label"]}"', text
-            ), ex.options["label"]
+            node = html.find(id=ex.options["label"])
+            assert f"level-{exercises.level(ex)}" in node["class"], ex.options["label"]
             seen += 1
-        assert 'class="solution admonition"' not in text, "a solution is not folded"
+        for solution in html.find_all(class_="solution"):
+            assert "dropdown" in solution["class"], "a solution is not folded"
     assert seen > 0
-
-
-def test_built_references_page_lists_the_seed_literature(built_site: Path) -> None:
-    text = (built_site / "book" / "references.html").read_text(encoding="utf-8")
-    for needle in ("Deep learning", "Opportunities and obstacles", "Selene", "practically"):
-        assert needle in text

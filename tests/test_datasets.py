@@ -42,7 +42,16 @@ class Fixture:
         monkeypatch.setenv("MLBIO_DATA_MIRROR", str(self.mirror))
         self.write_registry()
 
-    def add(self, name: str, data: bytes, *, in_mirror: bool = True, url: str = "") -> None:
+    def add(
+        self,
+        name: str,
+        data: bytes,
+        *,
+        dataset: str = "test_set",
+        in_mirror: bool = True,
+        url: str = "",
+        alt_url: str = "",
+    ) -> None:
         if in_mirror:
             target = self.mirror / name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -50,10 +59,11 @@ class Fixture:
         self.rows.append(
             {
                 "name": name,
+                "dataset": dataset,
                 "sha256": sha256(data),
                 "bytes": str(len(data)),
                 "url": url or f"https://example.invalid/{name}",
-                "alt_url": "",
+                "alt_url": alt_url,
                 "source": "synthetic test fixture",
                 "license": "CC0",
             }
@@ -62,9 +72,8 @@ class Fixture:
 
     def write_registry(self) -> None:
         with self.registry.open("w", newline="") as fh:
-            writer = csv.DictWriter(
-                fh, fieldnames=["name", "sha256", "bytes", "url", "alt_url", "source", "license"]
-            )
+            fields = ["name", "dataset", "sha256", "bytes", "url", "alt_url", "source", "license"]
+            writer = csv.DictWriter(fh, fieldnames=fields)
             writer.writeheader()
             writer.writerows(self.rows)
 
@@ -89,6 +98,12 @@ def test_registry_reads_rows(fx: Fixture) -> None:
     assert reg["eicu/hospital.csv.gz"].bytes == 3
 
 
+def test_registry_rejects_a_row_without_a_data_set(fx: Fixture) -> None:
+    fx.add("a.csv", b"1", dataset="")
+    with pytest.raises(ds.DataError, match="line 2: the dataset '' of 'a.csv'"):
+        ds.read_registry()
+
+
 def test_registry_rejects_duplicates_and_bad_hashes(fx: Fixture) -> None:
     fx.add("a.csv", b"1")
     fx.add("a.csv", b"2")
@@ -106,7 +121,10 @@ def test_missing_registry_says_how_to_fix(tmp_path: Path) -> None:
 
 
 def test_unknown_dataset_and_file_names(fx: Fixture) -> None:
-    fx.add("eicu/hospital.csv.gz", b"abc")
+    fx.add("eicu/hospital.csv.gz", b"abc", dataset="eicu")
+    fx.add("tcga/TCGA_ACC_Counts.exp.gz", b"abc", dataset="tcga_counts")
+    assert ds.dataset_names() == ["eicu", "tcga_counts"]
+    assert ds.dataset_files("tcga_counts") == ["tcga/TCGA_ACC_Counts.exp.gz"]
     with pytest.raises(ds.UnknownDatasetError, match="Did you mean 'tcga_counts'"):
         ds.dataset_files("tcga_count")
     with pytest.raises(ds.UnknownDatasetError, match="not in the data registry"):
@@ -214,8 +232,8 @@ def test_load_tcga_counts_and_its_cache(fx: Fixture) -> None:
     genes = pd.Index(["ENSG00000000003", "ENSG00000000005", "ENSG00000281920"])
     acc = pd.DataFrame({REAL_BARCODES[0]: [1, 2, 3], REAL_BARCODES[1]: [4, 5, 6]}, index=genes)
     dlbc = pd.DataFrame({REAL_BARCODES[2]: [7, 8, 9]}, index=genes)
-    fx.add("tcga/TCGA_ACC_Counts.exp.gz", gz_table(acc))
-    fx.add("tcga/TCGA_DLBC_Counts.exp.gz", gz_table(dlbc))
+    fx.add("tcga/TCGA_ACC_Counts.exp.gz", gz_table(acc), dataset="tcga_counts")
+    fx.add("tcga/TCGA_DLBC_Counts.exp.gz", gz_table(dlbc), dataset="tcga_counts")
     data = ds.load_tcga_counts()
     assert data.counts.shape == (3, 3)
     assert data.counts.loc[REAL_BARCODES[2], "ENSG00000000005"] == 8
@@ -234,17 +252,25 @@ def test_load_tcga_counts_and_its_cache(fx: Fixture) -> None:
 def test_tcga_tables_with_different_genes_are_refused(fx: Fixture) -> None:
     acc = pd.DataFrame({REAL_BARCODES[0]: [1, 2]}, index=["ENSG1", "ENSG2"])
     dlbc = pd.DataFrame({REAL_BARCODES[2]: [1, 2]}, index=["ENSG1", "ENSG3"])
-    fx.add("tcga/TCGA_ACC_Counts.exp.gz", gz_table(acc))
-    fx.add("tcga/TCGA_DLBC_Counts.exp.gz", gz_table(dlbc))
+    fx.add("tcga/TCGA_ACC_Counts.exp.gz", gz_table(acc), dataset="tcga_counts")
+    fx.add("tcga/TCGA_DLBC_Counts.exp.gz", gz_table(dlbc), dataset="tcga_counts")
     with pytest.raises(ds.DataError, match="other genes"):
         ds.load_tcga_counts()
 
 
 def test_changed_registry_invalidates_the_tidy_cache(fx: Fixture) -> None:
-    fx.add("pad_ufes_20/metadata.csv", b"patient_id,fitspatrick,image_path\nPAT_1,2,x.png\n")
+    fx.add(
+        "pad_ufes_20/metadata.csv",
+        b"patient_id,fitspatrick,image_path\nPAT_1,2,x.png\n",
+        dataset="pad_ufes_20",
+    )
     assert ds.load_pad_ufes20()["fitspatrick"].tolist() == [2]
     fx.rows = []
-    fx.add("pad_ufes_20/metadata.csv", b"patient_id,fitspatrick,image_path\nPAT_1,5,x.png\n")
+    fx.add(
+        "pad_ufes_20/metadata.csv",
+        b"patient_id,fitspatrick,image_path\nPAT_1,5,x.png\n",
+        dataset="pad_ufes_20",
+    )
     frame = ds.load_pad_ufes20()
     assert frame["fitspatrick"].tolist() == [5]
     assert "image_path" not in frame.columns
@@ -264,10 +290,10 @@ def test_ham10000_images_align_with_metadata(fx: Fixture) -> None:
         "HAM_2,ISIC_0000003,mel,histo,70,female,face,rosendahl\n"
         "HAM_3,ISIC_0000009,bkl,histo,70,female,face,rosendahl\n"
     )
-    fx.add("ham10000/HAM10000_metadata.csv", meta.encode())
+    fx.add("ham10000/HAM10000_metadata.csv", meta.encode(), dataset="ham10000_metadata")
     colors = {"ISIC_0000001": (250, 0, 0), "ISIC_0000002": (0, 250, 0), "ISIC_0000003": (0, 0, 250)}
     for image_id, color in colors.items():
-        fx.add(f"ham10000/images/{image_id}.jpg", jpeg(color))
+        fx.add(f"ham10000/images/{image_id}.jpg", jpeg(color), dataset="ham10000_images")
     assert ds.load_ham10000().shape == (4, 8)
     imaged, images = ds.load_ham10000(images=True)
     assert images.shape == (3, 8, 8, 3)
@@ -309,7 +335,11 @@ def test_load_eicu_tidies_ages_and_apache(fx: Fixture) -> None:
         "apachePatientResult": apache,
         "hospital": hospital,
     }.items():
-        fx.add(f"eicu/{name}.csv.gz", gzip.compress(frame.to_csv(index=False).encode()))
+        fx.add(
+            f"eicu/{name}.csv.gz",
+            gzip.compress(frame.to_csv(index=False).encode()),
+            dataset="eicu",
+        )
     stays = ds.load_eicu()
     assert stays.loc[2, "age"] == 90
     assert pd.isna(stays.loc[3, "age"])
@@ -320,22 +350,53 @@ def test_load_eicu_tidies_ages_and_apache(fx: Fixture) -> None:
 
 
 def test_registry_summary_counts_files(fx: Fixture) -> None:
-    for name in ds.DATASETS:
-        pattern = {
-            "tcga_counts": "tcga/TCGA_ACC_Counts.exp.gz",
-            "tcga_clinical": "tcga/TCGA-CDR-SupplementalTableS1.xlsx",
-            "tcga_ancestry": "tcga/Genetic_Ancestry.xlsx",
-            "gencode_genes": "tcga/gencode.gene.info.v22.tsv.gz",
-            "ham10000_metadata": "ham10000/HAM10000_metadata.csv",
-            "ham10000_images": "ham10000/images/ISIC_0000001.jpg",
-            "pad_ufes_20": "pad_ufes_20/metadata.csv",
-            "eicu": "eicu/patient.csv.gz",
-        }[name]
-        fx.add(pattern, b"x" * 10_000)
-    fx.add("ham10000/images/ISIC_0000002.jpg", b"y" * 10_000)
+    fx.add("eicu/patient.csv.gz", b"x" * 10_000, dataset="eicu")
+    fx.add("ham10000/images/ISIC_0000001.jpg", b"y" * 10_000, dataset="ham10000_images")
+    fx.add("ham10000/images/ISIC_0000002.jpg", b"z" * 10_000, dataset="ham10000_images")
+    fx.registry.with_name("README.md").write_text(
+        "<!-- card:eicu cite=a -->\n## ICU stays\n\nText.\n<!-- end:eicu -->\n"
+    )
     summary = ds.registry_summary()
+    assert list(summary.index) == ["eicu", "ham10000_images"]
     assert summary.loc["ham10000_images", "files"] == 2
     assert summary.loc["eicu", "megabytes"] == pytest.approx(0.01)
+    assert summary.loc["eicu", "description"] == "ICU stays"
+
+
+def test_alt_url_is_tried_when_the_url_fails(fx: Fixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Port 9 refuses at once; the alt_url is a server on the loopback interface."""
+    import http.server
+    import threading
+
+    payload = b"the real bytes"
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        alt = f"http://127.0.0.1:{server.server_address[1]}/copy.bin"
+        fx.add("a.bin", payload, in_mirror=False, url="http://127.0.0.1:9/a.bin", alt_url=alt)
+        fx.add("b.bin", b"other", in_mirror=False, url="http://127.0.0.1:9/b.bin", alt_url=alt)
+        monkeypatch.delenv("MLBIO_DATA_MIRROR")
+        monkeypatch.setattr(pooch.core.time, "sleep", lambda s: None)  # skip the retry back-off
+        assert ds.fetch("a.bin").read_bytes() == payload
+        # Both addresses fail for b.bin (the copy has other bytes): both are named.
+        with pytest.raises(ds.DataUnavailableError) as err:
+            ds.fetch("b.bin")
+        assert "127.0.0.1:9/b.bin" in str(err.value) and "alt_url failed too" in str(err.value)
+        assert "SHA256 mismatch" in str(err.value)
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 # ------------------------------------------------------------------------------------------
@@ -377,7 +438,10 @@ def test_registry_carries_every_row_of_the_manifest() -> None:
         )
 
 
-def test_every_registry_file_belongs_to_a_dataset() -> None:
+def test_every_data_set_has_a_card_and_a_loader() -> None:
     registry = ds.read_registry(REPO / "data" / "registry.csv")
-    covered = {n for d in ds.DATASETS for n in ds.dataset_files(d, registry)}
-    assert covered == set(registry)
+    names = ds.dataset_names(registry)
+    cards = ds.read_cards(REPO / "data" / "README.md")
+    assert [name for name in names if name not in cards] == [], "add a card to data/README.md"
+    assert [name for name in names if name not in ds.LOADERS] == [], "add a loader"
+    assert [name for name in cards if name not in names] == [], "a card of no data set"

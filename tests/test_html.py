@@ -13,85 +13,54 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from dataclasses import dataclass
 from functools import cache
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
 import yaml
+from bs4 import BeautifulSoup
+from mlbio_book import budgets, toc
+from mlbio_book.serve import site_prefix
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-
-import budgets  # noqa: E402  (tools/budgets.py)
-from serve import site_prefix  # noqa: E402
-
+ROOT = toc.ROOT
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-#: Folders of the site that hold assets, not the book's pages.
-NOT_PAGES = ("_static/", "_sources/", "_images/")
 #: Nu Html Checker errors caused by markup we do not control, each matched narrowly by its
-#: message, with the reason. (Empty: the fixes live in book/_ext/mlbio_site.py.)
+#: message, with the reason. (Empty: the fixes live in mlbio_book.repairs.)
 VNU_IGNORED: list[tuple[re.Pattern[str], str]] = []
 EXTERNAL = ("http:", "https:", "//")
+#: ``rel`` values of ``<link>`` elements a reader follows (not loaded by the browser).
+LINK_RELS = {"next", "prev", "index", "search", "up"}
 
 
-def pages(html: Path) -> list[Path]:
-    return sorted(
-        p for p in html.rglob("*.html") if not p.relative_to(html).as_posix().startswith(NOT_PAGES)
-    )
+@dataclass(frozen=True)
+class Parsed:
+    """The ids of a page, the URLs it links to and the URLs it loads."""
 
-
-class _Collector(HTMLParser):
-    """Collect ids and the URLs a page links to or loads."""
-
-    LOADS = {
-        "script": "src",
-        "img": "src",
-        "iframe": "src",
-        "source": "src",
-        "video": "src",
-        "audio": "src",
-        "embed": "src",
-        "object": "data",
-        "track": "src",
-        "input": "src",
-    }
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.ids: set[str] = set()
-        self.links: list[str] = []
-        self.loads: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if "id" in a:
-            self.ids.add(a["id"])
-        if tag == "a" and "name" in a:
-            self.ids.add(a["name"])
-        if tag == "a" and "href" in a:
-            self.links.append(a["href"])
-        if tag == "link" and "href" in a:
-            rel = set(a.get("rel", "").lower().split())
-            if rel & {"stylesheet", "preload", "modulepreload", "icon", "manifest", "prefetch"}:
-                self.loads.append(a["href"])
-            elif rel & {"next", "prev", "index", "search", "up"}:
-                self.links.append(a["href"])
-        if tag in self.LOADS and a.get(self.LOADS[tag]):
-            self.loads.append(a[self.LOADS[tag]])
-        if tag in ("img", "source") and a.get("srcset"):
-            self.loads += [part.split()[0] for part in a["srcset"].split(",") if part.strip()]
+    ids: frozenset[str]
+    links: tuple[str, ...]
+    loads: tuple[str, ...]
 
 
 @cache
-def parse(path: Path) -> _Collector:
-    collector = _Collector()
-    collector.feed(path.read_text(encoding="utf-8"))
-    return collector
+def parse(path: Path) -> Parsed:
+    page = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    ids = {tag["id"] for tag in page.find_all(id=True)}
+    ids |= {tag["name"] for tag in page.find_all("a", attrs={"name": True})}
+    links = [a["href"] for a in page.find_all("a", href=True)]
+    links += [
+        link["href"]
+        for link in page.find_all("link", href=True)
+        if LINK_RELS & set(link.get("rel") or [])
+    ]
+    return Parsed(frozenset(ids), tuple(links), tuple(budgets.loaded_urls(page)))
+
+
+def pages(html: Path) -> list[Path]:
+    return toc.built_pages(html)
 
 
 def resolve(html: Path, page: Path, url: str) -> tuple[Path, str] | None:
@@ -183,11 +152,14 @@ def test_sitemap_lists_every_page_under_the_base_url(built_site: Path) -> None:
     listed = {u[len(base) :] for u in urls}
     for rel in listed:
         assert (built_site / rel).is_file(), rel
+
+    def is_document(path: Path) -> bool:
+        head = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").head
+        canonical = head.find("link", rel="canonical") is not None
+        return canonical and head.find("meta", attrs={"http-equiv": True}) is None
+
     expected = {
-        p.relative_to(built_site).as_posix()
-        for p in pages(built_site)
-        if 'rel="canonical"' in p.read_text(encoding="utf-8")
-        and "http-equiv" not in p.read_text(encoding="utf-8").lower()
+        p.relative_to(built_site).as_posix() for p in pages(built_site) if is_document(p)
     } - {"404.html", "search.html", "genindex.html"}
     assert listed == expected
 
@@ -228,37 +200,3 @@ def test_theme_override_matches_the_installed_theme() -> None:
     assert re.sub(r"/\*.*?\*/", "", theme_css.read_text(), flags=re.S).strip() == (
         '@import "../basic.css";'
     )
-
-
-def _site_extension():  # noqa: ANN202
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("mlbio_site", ROOT / "book/_ext/mlbio_site.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_markup_repairs_of_the_site_extension() -> None:
-    ext = _site_extension()
-    pandas_html = (
-        "<div>\n<style scoped>\n    .dataframe tbody tr th:only-of-type {\n"
-        "        vertical-align: middle;\n    }\n\n    .dataframe thead th {\n"
-        '        text-align: right;\n    }\n</style>\n<table class="dataframe">'
-    )
-    assert ext.PANDAS_STYLE.sub("", pandas_html) == '<div>\n<table class="dataframe">'
-    # Only pandas' own rules are removed, not a chapter's style element.
-    assert ext.PANDAS_STYLE.sub("", "<style scoped>p { color: red }</style>").startswith("<style")
-    assert ext.HALIGN.sub(r'\1 style="text-align: \2"', '<th colspan="2" halign="left">') == (
-        '<th colspan="2" style="text-align: left">'
-    )
-    summary = '<summary><p class="collapsed admonition-title">Show code</p></summary>'
-    assert ext.SUMMARY_P.sub(r'<span class="\1 admonition-title">\2</span>', summary) == (
-        '<summary><span class="collapsed admonition-title">Show code</span></summary>'
-    )
-    body = "<p>Short.</p><p>A first real paragraph, with <em>markup</em> &amp; an entity, " + (
-        "and long enough to be cut at a word boundary " * 5 + "</p>"
-    )
-    text = ext.page_description(body)
-    assert text.startswith("A first real paragraph, with markup & an entity")
-    assert len(text) <= ext.DESCRIPTION_CHARS and text.endswith("…")

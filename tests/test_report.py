@@ -185,12 +185,14 @@ def test_a_table_that_is_not_from_evaluate_is_refused(drop):
 @pytest.fixture()
 def registry(tmp_path):
     rng = np.random.default_rng(0)
-    names = [f"ham10000/images/ISIC_{i:07d}.jpg" for i in (3, 1, 2)]
-    names += ["tcga/TCGA_ACC_Counts.exp.gz", "eicu/patient.csv.gz"]
-    lines = ["name,sha256,bytes,url,alt_url,source,license"]
-    for i, name in enumerate(names):
+    names = [(f"ham10000/images/ISIC_{i:07d}.jpg", "ham10000_images") for i in (3, 1, 2)]
+    names += [("tcga/TCGA_ACC_Counts.exp.gz", "tcga_counts"), ("eicu/patient.csv.gz", "eicu")]
+    lines = ["name,dataset,sha256,bytes,url,alt_url,source,license"]
+    for i, (name, dataset) in enumerate(names):
         digest = hashlib.sha256(rng.bytes(8)).hexdigest()
-        lines.append(f"{name},{digest},{100 + i},https://example.org/{name},,test,CC BY 4.0")
+        lines.append(
+            f"{name},{dataset},{digest},{100 + i},https://example.org/{name},,test,CC BY 4.0"
+        )
     path = tmp_path / "registry.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return read_registry(path)
@@ -230,8 +232,9 @@ def test_versions_and_data_collapses_large_data_sets_into_a_manifest_hash(regist
 
 
 def test_every_book_data_set_resolves_in_the_real_registry():
-    from mlbio.datasets import DATASETS
+    from mlbio.datasets import dataset_names
 
-    t = report.versions_and_data(list(DATASETS), packages=[], max_files=50)
-    assert set(t.loc[t["kind"] == "data", "dataset"]) == set(DATASETS)
+    names = dataset_names()
+    t = report.versions_and_data(names, packages=[], max_files=50)
+    assert set(t.loc[t["kind"] == "data", "dataset"]) == set(names)
     assert t.loc[t["kind"] == "data", "sha256"].str.fullmatch(r"[0-9a-f]{64}").all()

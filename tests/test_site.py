@@ -7,38 +7,28 @@ request (anything not ``file:``, ``data:``, ``blob:`` or the local server is abo
 reported), whether every altair chart and every equation was drawn, and, over HTTP, axe-core's
 accessibility report in the light and the dark theme and the page's width on a phone.
 
-The browser is ``$MLBIO_CHROMIUM`` (default ``/usr/bin/chromium``). Without it these tests are
-skipped on a developer's machine and fail in CI (``CI`` set), so that CI never passes silently.
+The browser and its flags come from :mod:`mlbio_book.browser` (``$MLBIO_CHROMIUM``, default
+``/usr/bin/chromium``). Without it these tests are skipped on a developer's machine and fail in CI
+(``CI`` set), so that CI never passes silently.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 import yaml
+from bs4 import BeautifulSoup
+from mlbio.altair import CHART_CLASS
+from mlbio_book import browser as book_browser
+from mlbio_book import toc
+from mlbio_book.serve import serve
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-
-from serve import serve  # noqa: E402  (tools/serve.py)
-
-CHROMIUM = Path(os.environ.get("MLBIO_CHROMIUM", "/usr/bin/chromium"))
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+ROOT = toc.ROOT
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
@@ -51,10 +41,11 @@ BLOCKING = {"serious", "critical"}
 AXE_EXCLUSIONS: list[tuple[str, str, str]] = []
 
 WAIT_FOR_RENDERING = """
-async (timeout) => {
+async ({ timeout, chart: chartClass }) => {
+  const CHART = "div." + chartClass;  // the chart container class of mlbio.altair
   // Charts are drawn when they come near the screen: scroll to each, as a reader would.
   const start = Date.now();
-  for (const chart of document.querySelectorAll("div.mlbio-vega")) {
+  for (const chart of document.querySelectorAll(CHART)) {
     chart.scrollIntoView();
     while (!chart.dataset.rendered && Date.now() - start < timeout) {
       await new Promise((r) => setTimeout(r, 100));
@@ -69,11 +60,11 @@ async (timeout) => {
 """
 
 INSPECT = """
-() => ({
-  charts: [...document.querySelectorAll("div.mlbio-vega")].map((c) => ({
+(chart) => ({
+  charts: [...document.querySelectorAll("div." + chart)].map((c) => ({
     id: c.id,
     state: c.dataset.rendered || "pending",
-    drawn: c.querySelectorAll(".mlbio-vega-view svg.marks, .mlbio-vega-view canvas").length,
+    drawn: c.querySelectorAll(`.${chart}-view svg.marks, .${chart}-view canvas`).length,
   })),
   math: [...document.querySelectorAll(".math")].map((m) => ({
     text: m.textContent.slice(0, 60),
@@ -111,18 +102,15 @@ class Visit:
 
 
 def site_pages(html: Path) -> list[str]:
-    """Every HTML page of the site, relative to its root (assets and sources excluded)."""
-    skip = ("_static/", "_sources/", "_images/", "jupyter_execute/")
-    return sorted(
-        p.relative_to(html).as_posix()
-        for p in html.rglob("*.html")
-        if not p.relative_to(html).as_posix().startswith(skip)
-    )
+    """Every page of the site, relative to its root."""
+    return [p.relative_to(html).as_posix() for p in toc.built_pages(html)]
 
 
 def is_redirect(path: Path) -> bool:
     """Whether a built page only forwards the reader elsewhere (meta refresh)."""
-    return re.search(r'http-equiv="refresh"', path.read_text(encoding="utf-8"), re.I) is not None
+    page = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    refresh = page.find("meta", attrs={"http-equiv": re.compile("^refresh$", re.I)})
+    return refresh is not None
 
 
 def blocking_violations(result: dict) -> list[str]:
@@ -142,27 +130,32 @@ def blocking_violations(result: dict) -> list[str]:
 @pytest.fixture(scope="module")
 def browser():
     """A headless Chromium (the system's, never a downloaded one)."""
-    if not CHROMIUM.is_file():
-        message = f"no Chromium at {CHROMIUM} (set MLBIO_CHROMIUM or install Debian's chromium)"
+    if not book_browser.CHROMIUM.is_file():
+        message = (
+            f"no Chromium at {book_browser.CHROMIUM} "
+            "(set MLBIO_CHROMIUM or install Debian's chromium)"
+        )
         if os.environ.get("CI"):
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        chromium = pw.chromium.launch(
+            executable_path=str(book_browser.CHROMIUM), args=list(book_browser.FLAGS)
+        )
         yield chromium
         chromium.close()
 
 
-def _settle(page) -> dict:  # noqa: ANN001
+def _settle(page) -> dict:
     """Wait for charts and equations, following a redirect page to its target; inspect."""
     from playwright.sync_api import Error
 
     for _ in range(3):
         try:
-            page.evaluate(WAIT_FOR_RENDERING, RENDER_TIMEOUT_MS)
-            return page.evaluate(INSPECT)
+            page.evaluate(WAIT_FOR_RENDERING, {"timeout": RENDER_TIMEOUT_MS, "chart": CHART_CLASS})
+            return page.evaluate(INSPECT, CHART_CLASS)
         except Error as err:  # a redirect page navigated away while we looked at it
             if "context was destroyed" not in str(err):
                 raise
@@ -170,13 +163,13 @@ def _settle(page) -> dict:  # noqa: ANN001
     raise AssertionError(f"{page.url} keeps navigating")
 
 
-def _visit(  # noqa: ANN001
+def _visit(
     browser, url: str, allowed: tuple[str, ...], *, audit: bool, redirect: bool = False
 ) -> Visit:
     visit = Visit(url)
     context = browser.new_context(viewport=DESKTOP, service_workers="block")
 
-    def route(r) -> None:  # noqa: ANN001
+    def route(r) -> None:
         if r.request.url.startswith(allowed):
             r.continue_()
         else:
@@ -234,7 +227,7 @@ def served(built_site: Path):
 
 
 @pytest.fixture(scope="module")
-def http_visits(browser, built_site: Path, served: str) -> dict[str, Visit]:  # noqa: ANN001
+def http_visits(browser, built_site: Path, served: str) -> dict[str, Visit]:
     """Every page over HTTP, as GitHub Pages serves it, with the accessibility audit."""
     origin = served.split("/", 3)
     allowed = (*LOCAL_SCHEMES, "/".join(origin[:3]) + "/")
@@ -245,7 +238,7 @@ def http_visits(browser, built_site: Path, served: str) -> dict[str, Visit]:  # 
 
 
 @pytest.fixture(scope="module")
-def file_visits(browser, built_site: Path) -> dict[str, Visit]:  # noqa: ANN001
+def file_visits(browser, built_site: Path) -> dict[str, Visit]:
     """Every page opened from disk (a saved copy, offline); 404.html needs a server by design."""
     pages = [p for p in site_pages(built_site) if p != "404.html"]
     return {
@@ -288,11 +281,10 @@ def test_no_request_leaves_the_site(
 
 
 def _uses_altair() -> list[str]:
-    sources = (ROOT / "book").glob("*.md")
     return [
-        p.name
-        for p in sources
-        if re.search(r"mlbio\.altair|from mlbio import altair", p.read_text())
+        page.path.name
+        for page in toc.pages()
+        if re.search(r"mlbio\.altair|from mlbio import altair", page.path.read_text())
     ]
 
 
@@ -353,11 +345,10 @@ def test_launch_buttons_open_this_page_in_binder(
     built_site: Path, http_visits: dict[str, Visit]
 ) -> None:
     checked, wrong = 0, {}
+    notebooks = {f"{page.docname}.html" for page in toc.notebooks()}
     for page, visit in http_visits.items():
         source = Path(page).with_suffix(".md").as_posix()
-        path = ROOT / source
-        is_notebook = path.is_file() and "kernelspec:" in path.read_text().split("\n---", 1)[0]
-        if not is_notebook:
+        if page not in notebooks:
             assert visit.binder == [], f"{page} is not a notebook but has a Binder button"
             continue
         checked += 1
@@ -372,7 +363,7 @@ def test_launch_buttons_open_this_page_in_binder(
     assert (ROOT / "binder").is_dir(), "Binder needs the binder/ environment"
 
 
-def test_missing_pages_get_the_404_page(browser, served: str) -> None:  # noqa: ANN001
+def test_missing_pages_get_the_404_page(browser, served: str) -> None:
     origin = "/".join(served.split("/", 3)[:3]) + "/"
     visit = _visit(
         browser, served + "book/no-such-chapter.html", (*LOCAL_SCHEMES, origin), audit=False
@@ -394,7 +385,7 @@ def test_theme_scripts_still_run(http_visits: dict[str, Visit]) -> None:
     assert sum(v.code_blocks for v in http_visits.values()) > 0
 
 
-def test_search_finds_a_word_of_the_book(browser, served: str) -> None:  # noqa: ANN001
+def test_search_finds_a_word_of_the_book(browser, served: str) -> None:
     origin = "/".join(served.split("/", 3)[:3]) + "/"
     context = browser.new_context(viewport=DESKTOP)
     context.route(

@@ -15,11 +15,6 @@ WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 BIN = Path(sys.executable).parent
 
 
-def test_there_are_build_and_link_workflows() -> None:
-    names = {p.name for p in WORKFLOWS}
-    assert {"book.yml", "links.yml"} <= names
-
-
 def test_actionlint() -> None:
     proc = subprocess.run(
         [str(BIN / "actionlint"), *map(str, WORKFLOWS)], capture_output=True, text=True

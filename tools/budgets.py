@@ -1,13 +1,11 @@
 """Measure the built site against its budgets; write ``bench/budgets.json`` and print a table.
 
 Page weight
-    For every HTML page: the HTML itself (with the chart data and images inlined into it) plus
-    the files only that page uses (``_images/``, notebook outputs). The budget is 1.5 MB a page.
-    The theme's and the book's shared JavaScript, CSS and fonts (``_static/``) are counted once
-    for the whole site, and as "first visit" the page plus every shared file it loads itself.
+    Every page's weight and first-visit weight against the page budget (see
+    :mod:`mlbio_book.budgets`).
 Lighthouse
     ``lighthouse`` (npm, pinned in package.json) with the system Chromium, on the landing page
-    and on the heaviest chapter, served as GitHub Pages serves them (``tools/serve.py``), with
+    and on the heaviest chapter, served as GitHub Pages serves them (:mod:`mlbio_book.serve`), with
     Lighthouse's mobile (default) and desktop settings; scores for performance, accessibility,
     best practices and SEO, from the median of three runs (``--runs``). The aim is 95 for each;
     the script reports, it does not fail on them.
@@ -24,104 +22,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import shutil
 import subprocess
 import sys
 import tempfile
-from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlparse
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mlbio_book import browser, toc
+from mlbio_book.budgets import PAGE_BUDGET, page_weights, shared_weight
+from mlbio_book.serve import serve
 
-from serve import serve  # noqa: E402
-
-PAGE_BUDGET = 1_500_000
+ROOT = toc.ROOT
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
-CHROMIUM = os.environ.get("MLBIO_CHROMIUM", "/usr/bin/chromium")
-CHROME_FLAGS = (
-    "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
-    "--disable-background-networking --disable-component-update --disable-sync"
-)
-NOT_PAGES = ("_static/", "_sources/", "_images/")
-SHARED_SUFFIXES = {".js", ".css", ".woff", ".woff2", ".ttf"}
-
-
-class Assets(HTMLParser):
-    """The local files an HTML page loads (scripts, stylesheets, icons, images, media)."""
-
-    LOADS = {"script": "src", "img": "src", "iframe": "src", "source": "src", "video": "src"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.urls: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        rel = set(a.get("rel", "").lower().split())
-        if tag == "link" and rel & {"stylesheet", "icon", "preload", "modulepreload"}:
-            self.urls.append(a.get("href", ""))
-        elif tag in self.LOADS and a.get(self.LOADS[tag]):
-            self.urls.append(a[self.LOADS[tag]])
-
-
-def site_pages(html: Path) -> list[Path]:
-    """Every HTML page of the site (assets and sources excluded)."""
-    return sorted(
-        p for p in html.rglob("*.html") if not p.relative_to(html).as_posix().startswith(NOT_PAGES)
-    )
-
-
-def loaded_files(html: Path, page: Path) -> set[Path]:
-    """Local files a page loads directly (no duplicates; missing files are skipped)."""
-    parser = Assets()
-    parser.feed(page.read_text(encoding="utf-8"))
-    files = set()
-    for url in parser.urls:
-        if url.startswith(("http:", "https:", "//", "data:")):
-            continue
-        if url.startswith("/"):  # 404.html: absolute paths under the site's prefix
-            url = url.split("/", 2)[-1]
-            target = html / unquote(urlparse(url).path)
-        else:
-            target = Path(unquote(urlparse(urljoin(page.as_uri(), url)).path))
-        if target.is_file():
-            files.add(target.resolve())
-    return files
-
-
-def is_shared(html: Path, path: Path) -> bool:
-    """Whether a file is shared by the pages: JavaScript, CSS, fonts, and all of ``_static/``."""
-    return html / "_static" in path.parents or path.suffix in SHARED_SUFFIXES
-
-
-def page_weights(html: Path) -> dict[str, dict[str, int]]:
-    """Bytes of every page: its own weight, and its weight on a first visit."""
-    html = html.resolve()
-    result = {}
-    for page in site_pages(html):
-        files = loaded_files(html, page)
-        shared = [f for f in files if is_shared(html, f)]
-        own = [f for f in files if not is_shared(html, f)]
-        page_bytes = page.stat().st_size + sum(f.stat().st_size for f in own)
-        result[page.relative_to(html).as_posix()] = {
-            "html_bytes": page.stat().st_size,
-            "page_bytes": page_bytes,
-            "first_visit_bytes": page_bytes + sum(f.stat().st_size for f in shared),
-        }
-    return result
-
-
-def shared_weight(html: Path) -> dict[str, int]:
-    """Bytes of the shared files that some page loads, each counted once."""
-    html = html.resolve()
-    shared = set()
-    for page in site_pages(html):
-        shared |= {f for f in loaded_files(html, page) if is_shared(html, f)}
-    return {"files": len(shared), "bytes": sum(f.stat().st_size for f in shared)}
 
 
 def lighthouse(url: str, preset: str) -> dict[str, float]:
@@ -134,8 +46,8 @@ def lighthouse(url: str, preset: str) -> dict[str, float]:
             "--quiet",
             "--output=json",
             f"--output-path={report}",
-            f"--chrome-path={CHROMIUM}",
-            f"--chrome-flags={CHROME_FLAGS}",
+            f"--chrome-path={browser.CHROMIUM}",
+            f"--chrome-flags={' '.join(browser.FLAGS)}",
             f"--only-categories={','.join(CATEGORIES)}",
         ]
         if preset == "desktop":
@@ -166,12 +78,10 @@ def median_run(runs: list[dict]) -> dict:
 
 def default_pages(weights: dict[str, dict[str, int]]) -> list[str]:
     """The landing page and the heaviest chapter (first visit)."""
-    import yaml
-
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    landing = f"{toc['root']}.html"
-    chapters = {p: w for p, w in weights.items() if p.startswith("book/") and p != landing}
-    heaviest = max(chapters, key=lambda p: chapters[p]["first_visit_bytes"]) if chapters else None
+    pages = toc.pages()
+    landing = f"{pages[0].docname}.html"
+    chapters = {f"{p.docname}.html" for p in pages if p.is_chapter} & set(weights)
+    heaviest = max(chapters, key=lambda p: weights[p]["first_visit_bytes"]) if chapters else None
     return [landing] + ([heaviest] if heaviest else [])
 
 
@@ -209,9 +119,9 @@ def main() -> int:
         "over_budget": over,
     }
     if not args.no_lighthouse:
-        if not LIGHTHOUSE.is_file() or not shutil.which(CHROMIUM) and not Path(CHROMIUM).is_file():
+        if not LIGHTHOUSE.is_file() or not browser.CHROMIUM.is_file():
             print(
-                f"Lighthouse needs {LIGHTHOUSE} (npm ci) and Chromium at {CHROMIUM}",
+                f"Lighthouse needs {LIGHTHOUSE} (npm ci) and Chromium at {browser.CHROMIUM}",
                 file=sys.stderr,
             )
             return 2

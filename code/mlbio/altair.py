@@ -3,15 +3,16 @@
 altair's default HTML output loads Vega, Vega-Lite and Vega-Embed from a public CDN, so a page
 breaks offline and tells a third party who reads it; embedding the libraries in each chart
 instead would add about 0.9 MB per chart. :func:`enable` switches altair to the renderer of this
-module, which writes each chart as a small ``<div class="mlbio-vega">`` holding only its
+module, which writes each chart as a small ``<div class="mlbio-vega">`` (:data:`CHART_CLASS`)
+holding only its
 Vega-Lite specification (JSON). The site serves the Vega bundle once (vendored at build time by
 ``tools/vendor.py``) and its script ``_static/mlbio-altair.js`` draws every chart of the page
 with Vega-Embed, so tooltips, selections and zooming keep working.
 
 Where the chart is drawn depends on who displays it:
 
-- during the book's build (``book/_ext/mlbio_site.py`` sets ``MLBIO_SITE_BUILD=1`` for the
-  kernels), the output is the ``text/html`` described above;
+- during the book's build (the build sets :data:`SITE_ENV`, ``MLBIO_SITE_BUILD=1``, for the
+  kernels that execute the notebooks), the output is the ``text/html`` described above;
 - anywhere else (JupyterLab, Binder), the output is the standard Vega-Lite MIME bundle, which
   JupyterLab draws with its own copy of Vega, again with no CDN.
 
@@ -39,8 +40,11 @@ import altair as alt
 
 #: Name under which the renderer is registered with ``altair.renderers``.
 RENDERER = "mlbio"
-#: Environment variable set (to ``"1"``) by the book's build.
+#: Environment variable set (to ``"1"``) by the book's build for the kernels it starts.
 SITE_ENV = "MLBIO_SITE_BUILD"
+#: Class of a chart's container div; its view and spec carry ``-view`` and ``-spec`` suffixes.
+#: The site's chart loader, its CSS and the browser tests all take the name from here.
+CHART_CLASS = "mlbio-vega"
 #: MIME type of a Vega-Lite specification of the version altair writes.
 MIMETYPE = f"application/vnd.vegalite.v{alt.SCHEMA_VERSION.lstrip('v').split('.')[0]}+json"
 #: Accessible name used (with a warning) when a chart has neither description nor title.
@@ -131,15 +135,15 @@ def chart_html(spec: dict[str, Any], chart_id: str | None = None) -> str:
     payload = payload.replace("<", "\\u003c")
     if chart_id is None:
         digest = hashlib.sha256(payload.encode()).hexdigest()[:8]
-        chart_id = f"mlbio-vega-{next(_counter)}-{digest}"
+        chart_id = f"{CHART_CLASS}-{next(_counter)}-{digest}"
     label = html.escape(text)
     height = drawn_height(spec)
     style = f' style="min-height: {height}px"' if height else ""
     return (
-        f'<div class="mlbio-vega" id="{html.escape(chart_id)}">'
-        f'<div class="mlbio-vega-view"{style}></div>'
+        f'<div class="{CHART_CLASS}" id="{html.escape(chart_id)}">'
+        f'<div class="{CHART_CLASS}-view"{style}></div>'
         f"<noscript><p>Interactive chart (needs JavaScript): {label}</p></noscript>"
-        f'<script type="application/json" class="mlbio-vega-spec">{payload}</script>'
+        f'<script type="application/json" class="{CHART_CLASS}-spec">{payload}</script>'
         "</div>"
     )
 
@@ -157,7 +161,7 @@ def render(spec: dict[str, Any], **metadata: Any) -> dict[str, Any]:
     Returns
     -------
     dict
-        A MIME bundle: ``text/html`` for the book's site when ``MLBIO_SITE_BUILD=1``, else the
+        A MIME bundle: ``text/html`` for the book's site when ``SITE_ENV`` is ``"1"``, else the
         Vega-Lite MIME type that JupyterLab draws itself; both with a ``text/plain`` fallback.
 
     """

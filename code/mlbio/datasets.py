@@ -16,12 +16,20 @@ Environment variables
     the same hashes.  Give it as an absolute path: notebooks run in their own folder.
 ``MLBIO_REGISTRY``
     Another registry CSV (used by the tests); default ``data/registry.csv`` of the repository.
+
+Adding a data set
+-----------------
+One registry row per file, with the data set's name in the ``dataset`` column; one loader,
+registered with ``@_loads("<dataset>")``; and a card in ``data/README.md`` between
+``<!-- card:<dataset> ... -->`` and ``<!-- end:<dataset> -->``. The book's Data page is generated
+from the registry and the cards, and a test fails while a data set lacks its card or its loader.
 """
 
 from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import hashlib
 import logging
 import os
@@ -32,13 +40,15 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 import pooch
 
 __all__ = [
-    "DATASETS",
+    "LOADERS",
+    "DataCard",
     "DataError",
     "DataIntegrityError",
     "DataUnavailableError",
@@ -48,6 +58,7 @@ __all__ = [
     "UnknownDatasetError",
     "cache_dir",
     "dataset_files",
+    "dataset_names",
     "fetch",
     "fetch_dataset",
     "load_eicu",
@@ -58,6 +69,7 @@ __all__ = [
     "load_tcga_clinical",
     "load_tcga_counts",
     "parse_tcga_barcodes",
+    "read_cards",
     "read_registry",
     "registry_summary",
     "repo_root",
@@ -100,9 +112,10 @@ class DataUnavailableError(DataError):
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RegistryEntry:
-    """One row of ``data/registry.csv``: a remote file and where it comes from."""
+    """One row of ``data/registry.csv``: a remote file, its data set and where it comes from."""
 
     name: str
+    dataset: str
     sha256: str
     bytes: int
     url: str
@@ -111,22 +124,7 @@ class RegistryEntry:
     license: str
 
 
-#: The data sets, each a pattern over registry names (relative paths), with a one-line summary.
-DATASETS: dict[str, tuple[str, str]] = {
-    "tcga_counts": (r"tcga/TCGA_[A-Z]+_Counts\.exp\.gz", "TCGA HTSeq raw counts, 6 cancer types"),
-    "tcga_clinical": (
-        r"tcga/TCGA-CDR-SupplementalTableS1\.xlsx",
-        "TCGA Pan-Cancer Clinical Data Resource",
-    ),
-    "tcga_ancestry": (r"tcga/Genetic_Ancestry\.xlsx", "TCGA self-reported race and ancestry"),
-    "gencode_genes": (r"tcga/gencode\.gene\.info\.v22\.tsv\.gz", "GENCODE v22 gene table"),
-    "ham10000_metadata": (r"ham10000/HAM10000_metadata\.csv", "HAM10000 image metadata"),
-    "ham10000_images": (r"ham10000/images/ISIC_\d+\.jpg", "2,000 HAM10000 dermoscopy images"),
-    "pad_ufes_20": (r"pad_ufes_20/metadata\.csv", "PAD-UFES-20 smartphone lesion metadata"),
-    "eicu": (r"eicu/\w+\.csv\.gz", "eICU-CRD demo: patients, APACHE results, hospitals"),
-}
-
-_REGISTRY_COLUMNS = ("name", "sha256", "bytes", "url", "alt_url", "source", "license")
+_REGISTRY_COLUMNS = ("name", "dataset", "sha256", "bytes", "url", "alt_url", "source", "license")
 
 
 def repo_root() -> Path:
@@ -176,8 +174,15 @@ def read_registry(path: str | os.PathLike[str] | None = None) -> dict[str, Regis
                 raise DataError(f"{path}, line {line}: the file {name!r} is listed twice.")
             if not re.fullmatch(r"[0-9a-f]{64}", row["sha256"].strip()):
                 raise DataError(f"{path}, line {line}: {row['sha256']!r} is not a SHA256 hash.")
+            dataset = (row["dataset"] or "").strip()
+            if not re.fullmatch(r"[a-z0-9]+(?:_[a-z0-9]+)*", dataset):
+                raise DataError(
+                    f"{path}, line {line}: the dataset {dataset!r} of {name!r} must be a "
+                    "lowercase identifier such as 'tcga_counts'."
+                )
             entries[name] = RegistryEntry(
                 name=name,
+                dataset=dataset,
                 sha256=row["sha256"].strip(),
                 bytes=int(row["bytes"]),
                 url=row["url"].strip(),
@@ -188,27 +193,86 @@ def read_registry(path: str | os.PathLike[str] | None = None) -> dict[str, Regis
     return entries
 
 
+def __getattr__(name: str) -> object:
+    """``DATASETS``, the data set names before the registry had a ``dataset`` column.
+
+    Kept for code written against the old name: a mapping from each data set of the registry
+    to its card's title. New code calls :func:`dataset_names`.
+    """
+    if name == "DATASETS":
+        cards = read_cards()
+        return {d: (cards[d].title if d in cards else "") for d in dataset_names()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def dataset_names(registry: dict[str, RegistryEntry] | None = None) -> list[str]:
+    """Return the names of the data sets of the registry, in the order of their first file."""
+    registry = read_registry() if registry is None else registry
+    return list(dict.fromkeys(entry.dataset for entry in registry.values()))
+
+
 def dataset_files(dataset: str, registry: dict[str, RegistryEntry] | None = None) -> list[str]:
     """Return the registry names of the files that make up ``dataset``.
 
     Raises
     ------
     UnknownDatasetError
-        If ``dataset`` is not one of :data:`DATASETS`.
+        If no row of the registry belongs to ``dataset``.
 
     """
-    if dataset not in DATASETS:
-        close = difflib.get_close_matches(dataset, DATASETS, n=1)
+    registry = read_registry() if registry is None else registry
+    names = [name for name, entry in registry.items() if entry.dataset == dataset]
+    if not names:
+        known = dataset_names(registry)
+        close = difflib.get_close_matches(dataset, known, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise UnknownDatasetError(
-            f"Unknown data set {dataset!r}.{hint} Known data sets: {', '.join(DATASETS)}."
+            f"Unknown data set {dataset!r}.{hint} Known data sets: {', '.join(known)}."
         )
-    registry = read_registry() if registry is None else registry
-    pattern = re.compile(DATASETS[dataset][0])
-    names = [n for n in registry if pattern.fullmatch(n)]
-    if not names:
-        raise DataError(f"The data registry lists no file of the data set {dataset!r}.")
     return names
+
+
+@dataclass(frozen=True)
+class DataCard:
+    """A data set's card in ``data/README.md``: its title, text and the works to cite."""
+
+    dataset: str
+    title: str
+    body: str
+    cite: tuple[str, ...]
+
+
+_CARD = re.compile(
+    r"^<!-- card:(?P<dataset>\w+)(?P<options>[^\n]*?)-->\n"
+    r"#+ (?P<title>[^\n]+)\n(?P<body>.*?)^<!-- end:(?P=dataset) -->",
+    re.M | re.S,
+)
+
+
+def read_cards(path: str | os.PathLike[str] | None = None) -> dict[str, DataCard]:
+    """Read the data cards of ``data/README.md`` (default: beside the registry).
+
+    A card starts with ``<!-- card:<dataset> cite=<bibkey>,<bibkey> -->`` and a heading (its
+    title), and ends with ``<!-- end:<dataset> -->``.
+
+    Raises
+    ------
+    DataError
+        If the file is missing or holds a card twice.
+
+    """
+    path = Path(path) if path is not None else _registry_path().with_name("README.md")
+    if not path.is_file():
+        raise DataError(f"The data cards file {path} does not exist.")
+    cards: dict[str, DataCard] = {}
+    for match in _CARD.finditer(path.read_text(encoding="utf-8")):
+        dataset = match["dataset"]
+        if dataset in cards:
+            raise DataError(f"{path}: the card of {dataset!r} appears twice.")
+        options = dict(item.split("=", 1) for item in match["options"].split() if "=" in item)
+        cite = tuple(k for k in options.get("cite", "").split(",") if k)
+        cards[dataset] = DataCard(dataset, match["title"].strip(), match["body"].strip(), cite)
+    return cards
 
 
 # --------------------------------------------------------------------------------------------
@@ -262,9 +326,16 @@ def _mirror_downloader(mirror: Path) -> Callable[[str, str, object], None]:
     return download
 
 
-def _pooch(registry: dict[str, RegistryEntry], mirror: Path | None) -> pooch.Pooch:
+def _pooch(
+    registry: dict[str, RegistryEntry], mirror: Path | None, *, alt: bool = False
+) -> pooch.Pooch:
+    """Make a Pooch for the registry: files from the mirror, the url or (alt) the alt_url."""
     urls = {
-        e.name: (f"mlbio-mirror://{e.name}" if mirror is not None else e.url)
+        e.name: (
+            f"mlbio-mirror://{e.name}"
+            if mirror is not None
+            else ((e.alt_url or e.url) if alt else e.url)
+        )
         for e in registry.values()
     }
     return pooch.create(
@@ -278,7 +349,25 @@ def _pooch(registry: dict[str, RegistryEntry], mirror: Path | None) -> pooch.Poo
     )
 
 
-def _fetch_one(entry: RegistryEntry, fetcher: pooch.Pooch, mirror: Path | None) -> Path:
+def _fetch_one(
+    entry: RegistryEntry,
+    fetcher: pooch.Pooch,
+    mirror: Path | None,
+    alt_fetcher: pooch.Pooch | None = None,
+) -> Path:
+    """Fetch one file; without a mirror, try its ``alt_url`` when its ``url`` fails."""
+    try:
+        return _fetch_from(entry, fetcher, mirror, entry.url)
+    except (DataIntegrityError, DataUnavailableError) as err:
+        if mirror is not None or not entry.alt_url or alt_fetcher is None:
+            raise
+        try:
+            return _fetch_from(entry, alt_fetcher, None, entry.alt_url)
+        except DataError as alt_err:
+            raise type(err)(f"{err} Its alt_url failed too: {alt_err}") from None
+
+
+def _fetch_from(entry: RegistryEntry, fetcher: pooch.Pooch, mirror: Path | None, url: str) -> Path:
     downloader = _mirror_downloader(mirror) if mirror is not None else None
     try:
         return Path(fetcher.fetch(entry.name, downloader=downloader))
@@ -289,12 +378,8 @@ def _fetch_one(entry: RegistryEntry, fetcher: pooch.Pooch, mirror: Path | None) 
             raise
         found = re.search(r"got\s+([0-9a-f]{64})", str(err))
         actual = found.group(1) if found else "unknown"
-        where = f"the mirror file {mirror / entry.name}" if mirror else f"the download {entry.url}"
-        fix = (
-            "Replace the mirror file with an intact copy"
-            if mirror
-            else "Retry later, or download it from the alt_url"
-        )
+        where = f"the mirror file {mirror / entry.name}" if mirror else f"the download {url}"
+        fix = "Replace the mirror file with an intact copy" if mirror else "Retry later"
         raise DataIntegrityError(
             f"SHA256 mismatch for {entry.name!r} ({where}): expected {entry.sha256}, got "
             f"{actual}. The corrupt copy was discarded and nothing was cached. {fix}; if the "
@@ -304,14 +389,14 @@ def _fetch_one(entry: RegistryEntry, fetcher: pooch.Pooch, mirror: Path | None) 
         if mirror is not None:
             raise
         raise DataUnavailableError(
-            f"Could not download {entry.name!r} from {entry.url} ({err.__class__.__name__}: "
+            f"Could not download {entry.name!r} from {url} ({err.__class__.__name__}: "
             f"{err}). There is no network and no mirror: connect to the internet, or set "
             "MLBIO_DATA_MIRROR to the absolute path of a folder holding the data files."
         ) from None
     except Exception as err:  # requests errors do not all derive from OSError
         if err.__class__.__module__.startswith("requests"):
             raise DataUnavailableError(
-                f"Could not download {entry.name!r} from {entry.url} ({err.__class__.__name__}). "
+                f"Could not download {entry.name!r} from {url} ({err.__class__.__name__}). "
                 "There is no network and no mirror: connect to the internet, or set "
                 "MLBIO_DATA_MIRROR to the absolute path of a folder holding the data files."
             ) from None
@@ -349,7 +434,8 @@ def fetch(
     MirrorFileMissingError
         ``MLBIO_DATA_MIRROR`` is set but lacks the file.
     DataUnavailableError
-        No mirror and the download failed (for instance, no network).
+        No mirror and the download failed (for instance, no network), from the file's ``url``
+        and from its ``alt_url`` (tried when the ``url`` fails).
 
     """
     registry = read_registry() if registry is None else registry
@@ -362,19 +448,22 @@ def fetch(
             raise UnknownDatasetError(f"{name!r} is not in the data registry.{hint}")
     mirror = _mirror_dir()
     fetcher = _pooch(registry, mirror)
+    alt_fetcher = _pooch(registry, None, alt=True) if mirror is None else None
     # Create the sub-folders up front: pooch's own makedirs races when threads share a folder.
     for folder in {(Path(fetcher.abspath) / n).parent for n in wanted}:
         folder.mkdir(parents=True, exist_ok=True)
     if len(wanted) == 1:
-        paths = [_fetch_one(registry[wanted[0]], fetcher, mirror)]
+        paths = [_fetch_one(registry[wanted[0]], fetcher, mirror, alt_fetcher)]
     else:
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            paths = list(pool.map(lambda n: _fetch_one(registry[n], fetcher, mirror), wanted))
+            paths = list(
+                pool.map(lambda n: _fetch_one(registry[n], fetcher, mirror, alt_fetcher), wanted)
+            )
     return paths[0] if single else paths
 
 
 def fetch_dataset(dataset: str, *, workers: int = 8) -> list[Path]:
-    """Fetch every file of a data set (see :data:`DATASETS`) and return the local paths."""
+    """Fetch every file of a data set (see :func:`dataset_names`) and return the local paths."""
     registry = read_registry()
     return fetch(dataset_files(dataset, registry), workers=workers, registry=registry)  # type: ignore[return-value]
 
@@ -411,6 +500,25 @@ def _cached_frame(dataset: str, build: Callable[[], pd.DataFrame], extra: str = 
     frame = build()
     _atomic_write(target, lambda p: frame.to_parquet(p))
     return frame
+
+
+# --------------------------------------------------------------------------------------------
+# Loaders
+# --------------------------------------------------------------------------------------------
+#: The loader of each data set: a function of no argument that fetches, parses and caches it.
+LOADERS: dict[str, Callable[[], object]] = {}
+
+_F = TypeVar("_F", bound=Callable[..., object])
+
+
+def _loads(dataset: str, **kwargs: object) -> Callable[[_F], _F]:
+    """Register the decorated function as the loader of ``dataset`` (called with ``kwargs``)."""
+
+    def register(func: _F) -> _F:
+        LOADERS[dataset] = functools.partial(func, **kwargs) if kwargs else func
+        return func
+
+    return register
 
 
 # --------------------------------------------------------------------------------------------
@@ -498,6 +606,7 @@ class TCGACounts:
     samples: pd.DataFrame
 
 
+@_loads("tcga_counts")
 def load_tcga_counts() -> TCGACounts:
     """Load the TCGA raw counts of the six cancer types (samples × genes) with barcode fields.
 
@@ -548,6 +657,7 @@ def load_tcga_counts() -> TCGACounts:
     return TCGACounts(counts=counts, samples=samples)
 
 
+@_loads("tcga_clinical")
 def load_tcga_clinical() -> pd.DataFrame:
     """Load the TCGA Pan-Cancer Clinical Data Resource (TCGA-CDR) with decoded site codes.
 
@@ -580,6 +690,7 @@ def load_tcga_clinical() -> pd.DataFrame:
     return _cached_frame("tcga_clinical", build)
 
 
+@_loads("tcga_ancestry")
 def load_tcga_ancestry() -> pd.DataFrame:
     """Load self-reported race and ethnicity next to genetically inferred ancestry.
 
@@ -610,6 +721,7 @@ def load_tcga_ancestry() -> pd.DataFrame:
     return _cached_frame("tcga_ancestry", build)
 
 
+@_loads("gencode_genes")
 def load_gene_info() -> pd.DataFrame:
     """Load the GENCODE v22 gene table used by the TCGA counts.
 
@@ -635,6 +747,8 @@ def load_gene_info() -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # Dermatology
 # --------------------------------------------------------------------------------------------
+@_loads("ham10000_metadata")
+@_loads("ham10000_images", images=True)
 def load_ham10000(images: bool = False) -> pd.DataFrame | tuple[pd.DataFrame, np.ndarray]:
     """Load the HAM10000 metadata, and optionally the 2,000 images held by the book.
 
@@ -687,6 +801,7 @@ def load_ham10000(images: bool = False) -> pd.DataFrame | tuple[pd.DataFrame, np
     return imaged[meta.columns], array
 
 
+@_loads("pad_ufes_20")
 def load_pad_ufes20() -> pd.DataFrame:
     """Load the PAD-UFES-20 smartphone skin-lesion metadata (with Fitzpatrick skin type).
 
@@ -708,6 +823,7 @@ def load_pad_ufes20() -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # eICU
 # --------------------------------------------------------------------------------------------
+@_loads("eicu")
 def load_eicu() -> pd.DataFrame:
     """Load the eICU-CRD demo as one tidy row per ICU stay with APACHE IVa and hospital fields.
 
@@ -753,23 +869,26 @@ def load_eicu() -> pd.DataFrame:
 # Summaries for the Data page
 # --------------------------------------------------------------------------------------------
 def registry_summary(registry: dict[str, RegistryEntry] | None = None) -> pd.DataFrame:
-    """Summarise the registry per data set: number of files, size, licence and source.
+    """Summarise the registry per data set: its card's title, files, size, licence and source.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by data set name (see :data:`DATASETS`), with ``description``, ``files``,
-        ``megabytes``, ``license`` and ``source`` (distinct values joined by "; ").
+        Indexed by data set name (see :func:`dataset_names`), with ``description`` (the title
+        of its card in ``data/README.md``), ``files``, ``megabytes``, ``license`` and ``source``
+        (distinct values joined by "; ").
 
     """
     registry = read_registry() if registry is None else registry
+    cards = read_cards()
     rows = []
-    for dataset, (_, description) in DATASETS.items():
+    for dataset in dataset_names(registry):
         entries = [registry[n] for n in dataset_files(dataset, registry)]
+        card = cards.get(dataset)
         rows.append(
             {
                 "dataset": dataset,
-                "description": description,
+                "description": card.title if card else "",
                 "files": len(entries),
                 "megabytes": round(sum(e.bytes for e in entries) / 1e6, 2),
                 "license": "; ".join(sorted({e.license for e in entries})),

@@ -165,7 +165,7 @@ class TopScoringPairs(ClassifierMixin, BaseEstimator):
         self.n_pairs = n_pairs
         self.max_features = max_features
 
-    def __sklearn_tags__(self) -> Any:  # noqa: D105
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         # On toy data with two features a single pair cannot reach the accuracy that
         # scikit-learn's generic checks expect of a classifier.

@@ -9,6 +9,10 @@ import matplotlib as mpl
 import numpy as np
 import sklearn
 
+from mlbio import SEED
+
+__all__ = ["OKABE_ITO", "SEED", "setup"]  # SEED lives in the package root; kept here too
+
 #: Okabe-Ito palette: distinguishable with the common forms of colour blindness.
 OKABE_ITO: tuple[str, ...] = (
     "#0072B2",  # blue
@@ -20,9 +24,6 @@ OKABE_ITO: tuple[str, ...] = (
     "#F0E442",  # yellow
     "#000000",  # black
 )
-
-#: The seed every chapter starts from, so that reruns give the same numbers.
-SEED = 20_260_101
 
 
 def setup(seed: int = SEED) -> np.random.Generator:
@@ -46,7 +47,7 @@ def setup(seed: int = SEED) -> np.random.Generator:
     sklearn.set_config(display="text")
     os.environ.setdefault("PYTHONHASHSEED", str(seed))
     random.seed(seed)
-    np.random.seed(seed)  # noqa: NPY002 - some libraries still read the global generator
+    np.random.seed(seed)  # some libraries still read NumPy's global generator
     mpl.rcParams.update(
         {
             "axes.prop_cycle": mpl.cycler(color=OKABE_ITO),

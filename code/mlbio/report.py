@@ -339,7 +339,7 @@ def versions_and_data(
     Parameters
     ----------
     datasets
-        Names of data sets (keys of :data:`mlbio.datasets.DATASETS`, e.g. ``"tcga_counts"``).
+        Names of data sets (see :func:`mlbio.datasets.dataset_names`, e.g. ``"tcga_counts"``).
     packages
         Distribution names whose installed versions are listed (missing: "not installed").
     max_files

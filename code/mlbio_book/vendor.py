@@ -14,9 +14,11 @@ site at build time, into the git-ignored folder ``book/_static/vendor/``:
     loads on demand) copied from the npm package pinned in ``package.json``/``package-lock.json``.
 
 Each part carries a stamp naming what it was made from, so a warm rebuild skips the work. If
-``node_modules`` lacks the pinned MathJax, ``npm ci`` installs it (``--prefer-offline``, so it
-works with no network once the npm cache holds the packages; ``--ignore-scripts``, so no package
-downloads anything of its own). ``book/_ext/mlbio_site.py`` puts the folder in the site.
+``node_modules`` lacks the pinned MathJax, ``npm ci --omit=dev`` installs the build's npm
+packages only (MathJax; the test tools vnu-jar and Lighthouse are dev dependencies, installed by
+``make test``), with ``--prefer-offline``, so it works with no network once the npm cache holds
+the packages, and ``--ignore-scripts``, so no package downloads anything of its own.
+:mod:`mlbio_book.assets` puts the folder in the site. Run it as ``python -m mlbio_book.vendor``.
 """
 
 from __future__ import annotations
@@ -27,14 +29,20 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-VENDOR = ROOT / "book" / "_static" / "vendor"
+from mlbio_book.toc import ROOT
+
+#: The site's own static folder (the book's CSS, the chart loader, the favicon).
+STATIC = ROOT / "book" / "_static"
+VENDOR = STATIC / "vendor"
 NODE_MODULES = ROOT / "node_modules"
 STAMP = ".stamp"
+#: Paths of the vendored entry points, relative to the static folder.
+MATHJAX = "vendor/mathjax/tex-mml-chtml.js"
+VEGA = "vendor/vega/vega-bundle.js"
 
 #: MathJax parts the site needs: the combined TeX+MathML->CommonHTML component and what it
 #: loads lazily (TeX extensions, CHTML fonts, the menu and the accessibility/speech modules).
-MATHJAX_FILES = ("tex-mml-chtml.js",)
+MATHJAX_FILES = (Path(MATHJAX).name,)
 MATHJAX_DIRS = ("input", "output", "ui", "a11y", "sre", "adaptors")
 
 
@@ -54,8 +62,8 @@ def vega() -> Path:
 
     vl_version = ".".join(alt.VEGALITE_VERSION.split(".")[:2])
     key = f"vl-convert-python {vlc.__version__}; vega-lite {vl_version}"
-    folder = VENDOR / "vega"
-    target = folder / "vega-bundle.js"
+    target = STATIC / VEGA
+    folder = target.parent
     if target.is_file() and _stamp_ok(folder, key):
         return target
     bundle = vlc.javascript_bundle(vl_version=vl_version)
@@ -86,8 +94,8 @@ def _installed_mathjax() -> str | None:
     return json.loads(manifest.read_text(encoding="utf-8"))["version"]
 
 
-def npm_ci() -> None:
-    """Install the pinned npm packages (MathJax, vnu-jar, Lighthouse) into ``node_modules``."""
+def npm_ci(*, dev: bool = False) -> None:
+    """Install the pinned npm packages into ``node_modules``: the build's, or (dev) all."""
     npm = shutil.which("npm")
     if npm is None:
         raise SystemExit(
@@ -95,6 +103,8 @@ def npm_ci() -> None:
             "Install Node.js and npm (Debian: apt-get install nodejs npm), then rebuild."
         )
     cmd = [npm, "ci", "--prefer-offline", "--ignore-scripts", "--no-audit", "--no-fund"]
+    if not dev:
+        cmd.append("--omit=dev")
     print("vendor.py: " + " ".join(cmd[1:]), file=sys.stderr)
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -105,8 +115,8 @@ def mathjax() -> Path:
     """Copy the pinned MathJax into the vendor folder; return the path of its entry script."""
     pinned = _pinned_mathjax()
     key = f"mathjax {pinned}"
-    folder = VENDOR / "mathjax"
-    entry = folder / MATHJAX_FILES[0]
+    entry = STATIC / MATHJAX
+    folder = entry.parent
     if entry.is_file() and _stamp_ok(folder, key):
         return entry
     if _installed_mathjax() != pinned:
@@ -129,6 +139,7 @@ def mathjax() -> Path:
 
 
 def main() -> int:
+    """Vendor Vega and MathJax into the site's static folder."""
     for path in (vega(), mathjax()):
         print(f"vendor.py: {path.relative_to(ROOT)} ready", file=sys.stderr)
     return 0
