@@ -293,3 +293,80 @@ def test_subgroup_explorer_binds_groupings_and_metrics() -> None:
 def test_subgroup_explorer_names_missing_columns() -> None:
     with pytest.raises(ValueError, match="ci_high"):
         bias.subgroup_explorer(explorer_table().drop(columns="ci_high"))
+
+
+# ------------------------------------------------------------------------------------------
+# stratified_auroc and paired_stratified_auroc
+# ------------------------------------------------------------------------------------------
+def test_stratified_auroc_ignores_a_score_that_only_ranks_strata() -> None:
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(7)
+    clinic = np.repeat(["a", "b"], 200)
+    # Clinic b holds most events; the shortcut score is the clinic's event rate only.
+    y = np.where(clinic == "a", rng.uniform(size=400) < 0.1, rng.uniform(size=400) < 0.8)
+    shortcut = np.where(clinic == "a", 0.1, 0.8) + rng.normal(scale=1e-6, size=400)
+    assert roc_auc_score(y, shortcut) > 0.8  # the pooled AUROC is fooled
+    assert bias.stratified_auroc(y, shortcut, clinic) == pytest.approx(0.5, abs=0.1)
+
+
+def test_stratified_auroc_weights_strata_by_their_pairs() -> None:
+    from sklearn.metrics import roc_auc_score
+
+    y = np.array([0, 1, 1, 0, 0, 0, 1, 1, 0, 1])
+    score = np.array([0.3, 0.2, 0.9, 0.1, 0.5, 0.4, 0.6, 0.3, 0.7, 0.8])
+    strata = np.array(["a"] * 4 + ["b"] * 6)
+    a, b = strata == "a", strata == "b"
+    pairs_a, pairs_b = 2 * 2, 3 * 3
+    expected = (
+        pairs_a * roc_auc_score(y[a], score[a]) + pairs_b * roc_auc_score(y[b], score[b])
+    ) / (pairs_a + pairs_b)
+    assert bias.stratified_auroc(y, score, strata) == pytest.approx(expected)
+    one_stratum = bias.stratified_auroc(y, score, ["all"] * 10)
+    assert one_stratum == pytest.approx(roc_auc_score(y, score))
+    # A stratum with one class contributes no pair (and no error).
+    assert bias.stratified_auroc([0, 1, 1, 1], [0.1, 0.9, 0.2, 0.3], list("aabb")) == 1.0
+
+
+def test_paired_stratified_auroc_finds_a_real_difference_and_not_a_false_one() -> None:
+    rng = np.random.default_rng(8)
+    n = 600
+    clinic = rng.choice(["a", "b", "c"], size=n)
+    y = rng.integers(0, 2, size=n)
+    good = y + rng.normal(scale=0.5, size=n)
+    noise = rng.normal(size=n)
+    real = bias.paired_stratified_auroc(y, good, noise, clinic, n_bootstrap=300)
+    assert real.difference == pytest.approx(real.estimate_a - real.estimate_b)
+    assert real.low > 0.3
+    same = bias.paired_stratified_auroc(y, good, good, clinic, n_bootstrap=300)
+    assert same.difference == 0 and same.low == 0 and same.high == 0
+    # Two similar scores: the paired interval is narrow and covers zero.
+    close = bias.paired_stratified_auroc(
+        y, good, good + rng.normal(scale=0.01, size=n), clinic, n_bootstrap=300
+    )
+    assert close.low < 0 < close.high and close.high - close.low < 0.02
+
+
+def test_paired_stratified_auroc_resamples_within_strata() -> None:
+    # The score ranks perfectly within each clinic but backwards across them (clinic a's
+    # events score below clinic b's non-events). Every resample that keeps the clinics apart
+    # gives a stratified AUROC of exactly 1, against 0.5 for a constant score; a resample
+    # that mixed the clinics' samples, or their labels, would not.
+    y = np.array([1] * 30 + [0] * 10 + [1] * 10 + [0] * 30)
+    clinic = np.array(["a"] * 40 + ["b"] * 40)
+    score = np.where(clinic == "a", 0.1, 0.8) + np.where(y == 1, 0.05, 0.0)
+    result = bias.paired_stratified_auroc(y, score, np.full(80, 0.5), clinic, n_bootstrap=200)
+    assert (result.estimate_a, result.estimate_b) == (1.0, 0.5)
+    assert result.low == result.high == 0.5
+    assert result.n_valid == 200
+
+
+def test_stratified_auroc_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="differ in length"):
+        bias.stratified_auroc([0, 1], [0.1, 0.2, 0.3], ["a", "a"])
+    with pytest.raises(ValueError, match="missing"):
+        bias.stratified_auroc([0, 1], [0.1, 0.2], ["a", None])
+    with pytest.raises(ValueError, match="binary"):
+        bias.stratified_auroc([0, 2], [0.1, 0.2], ["a", "a"])
+    with pytest.raises(ValueError, match="differ in length"):
+        bias.paired_stratified_auroc([0, 1], [0.1, 0.2], [0.3], ["a", "a"])

@@ -277,6 +277,7 @@ def test_selection_outside_cv_is_inflated_inside_is_not(noise: tuple) -> None:
     assert honest_row["score"] < 0.65
     assert honest_row["ci_low"] < 0.5
     assert honest_row["p_value"] > 0.2
+    assert honest_row["permuted_std"] > 0.01  # the labels did move: p > 0.2 alone passes if not
 
 
 def test_random_split_of_grouped_data_is_inflated_grouped_is_not() -> None:
@@ -290,6 +291,7 @@ def test_random_split_of_grouped_data_is_inflated_grouped_is_not() -> None:
     assert grouped.attrs["permutation"] == "groups-by-size"
     assert grouped.attrs["n_groups"] == 60
     assert grouped.loc["balanced_accuracy", "p_value"] > 0.2
+    assert grouped.loc["balanced_accuracy", "permuted_std"] > 0.01  # labels did move
 
 
 def test_evaluate_is_reproducible(signal: tuple) -> None:

@@ -12,6 +12,10 @@ The chapter on bias uses these helpers; they are small on purpose, and lean on
 :func:`auroc` and :func:`subgroup_difference`
     A fast AUROC for bootstrap loops, and the difference of a metric between two subgroups with
     a (cluster) bootstrap interval: the comparison that two overlapping intervals cannot make.
+:func:`stratified_auroc` and :func:`paired_stratified_auroc`
+    The AUROC over pairs of an event and a non-event from the same stratum (clinic, hospital),
+    which a shortcut that ranks whole strata cannot raise, and the paired bootstrap of its
+    difference between two sets of predictions of the same samples.
 :func:`subgroup_explorer`
     An interactive altair chart of subgroup estimates and intervals: choose a grouping and a
     metric, hover for the numbers of people and events.
@@ -41,6 +45,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from mlbio.calibration import _auroc as _mann_whitney_auroc
+from mlbio.evaluation import PairedBootstrapResult, _paired_summary
 from mlbio.plotting import SEED
 
 __all__ = [
@@ -54,7 +59,9 @@ __all__ = [
     "observed_expected",
     "poisson_funnel",
     "representation_table",
+    "paired_stratified_auroc",
     "reweighing_weights",
+    "stratified_auroc",
     "subgroup_difference",
     "subgroup_explorer",
 ]
@@ -651,6 +658,144 @@ def subgroup_difference(
             "n_second": int(in_second.sum()),
             "n_valid": len(diffs),
         }
+    )
+
+
+def _strata_members(y: np.ndarray, score: np.ndarray, strata: ArrayLike) -> list[np.ndarray]:
+    """Check the inputs and return the indices of the samples of each stratum."""
+    s = _labels(strata, "strata")
+    if not len(y) == len(score) == len(s):
+        raise ValueError(
+            f"y_true, score and strata differ in length ({len(y)}, {len(score)}, {len(s)})."
+        )
+    if s.isna().any():
+        raise ValueError("strata must have no missing values; drop those samples or name them.")
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError("y_true must hold binary outcomes (0/1 or booleans).")
+    return [np.asarray(idx) for idx in s.groupby(s, sort=False).indices.values()]
+
+
+def _stratified(y: np.ndarray, score: np.ndarray, members: list[np.ndarray]) -> float:
+    """Pair-weighted mean of the within-stratum AUROCs (NaN if no stratum has both classes)."""
+    total, pairs = 0.0, 0
+    for idx in members:
+        n_pos = int(y[idx].sum())
+        n_pairs = n_pos * (len(idx) - n_pos)
+        if n_pairs:
+            total += n_pairs * _mann_whitney_auroc(y[idx].astype(int), score[idx])
+            pairs += n_pairs
+    return total / pairs if pairs else np.nan
+
+
+def stratified_auroc(y_true: ArrayLike, score: ArrayLike, strata: ArrayLike) -> float:
+    """AUROC over the pairs of an event and a non-event from the same stratum.
+
+    The ordinary AUROC compares every event with every non-event, also across strata (clinics,
+    hospitals): a score that only ranks whole strata, such as the clinic's share of events,
+    raises it. Here only pairs within a stratum count, so such a shortcut cannot help: the
+    result is the mean of the within-stratum AUROCs, each weighted by its number of pairs
+    (events times non-events). Strata with one class only contribute no pair.
+
+    Parameters
+    ----------
+    y_true
+        Binary outcomes, 0/1 or booleans.
+    score
+        Scores or probabilities, higher for the event.
+    strata
+        One stratum label per sample.
+
+    Returns
+    -------
+    float
+        The stratified AUROC, or NaN if no stratum holds both classes.
+
+    Raises
+    ------
+    ValueError
+        If the lengths differ, a stratum label is missing or ``y_true`` is not binary.
+
+    Examples
+    --------
+    >>> y = [0, 1, 0, 1]
+    >>> clinic = ["a", "a", "b", "b"]
+    >>> stratified_auroc(y, [0.1, 0.2, 0.8, 0.9], clinic)  # ranks within each clinic
+    1.0
+    >>> stratified_auroc(y, [0.2, 0.2, 0.9, 0.9], clinic)  # ranks the clinics only
+    0.5
+
+    """
+    y = np.asarray(pd.Series(y_true).to_numpy(dtype=float))
+    s = np.asarray(pd.Series(score).to_numpy(dtype=float))
+    return float(_stratified(y, s, _strata_members(y, s, strata)))
+
+
+def paired_stratified_auroc(
+    y_true: ArrayLike,
+    score_a: ArrayLike,
+    score_b: ArrayLike,
+    strata: ArrayLike,
+    *,
+    n_bootstrap: int = 1000,
+    confidence: float = 0.95,
+    random_state: int | None = SEED,
+) -> PairedBootstrapResult:
+    """Paired bootstrap of the difference of :func:`stratified_auroc` between two scores.
+
+    Both scores of the **same** samples are evaluated on the same resamples; each resample
+    draws samples with replacement *within* each stratum, so that every stratum keeps its size
+    (the strata are fixed by the design, as the clinics of a multi-site collection are).
+
+    Parameters
+    ----------
+    y_true
+        Binary outcomes, 0/1 or booleans.
+    score_a, score_b
+        Two scores of the same samples (e.g. out-of-fold predictions of two evaluations).
+    strata
+        One stratum label per sample.
+    n_bootstrap
+        Number of resamples.
+    confidence
+        Coverage of the percentile interval of the difference.
+    random_state
+        Seed of the resampling.
+
+    Returns
+    -------
+    mlbio.evaluation.PairedBootstrapResult
+        ``estimate_a``, ``estimate_b``, ``difference`` (a minus b), ``low``, ``high``,
+        ``p_value``, ``confidence`` and ``n_valid``, as from
+        :func:`mlbio.evaluation.paired_bootstrap`.
+
+    Raises
+    ------
+    ValueError
+        On lengths that differ, missing strata, outcomes that are not binary, or a
+        ``confidence`` outside (0, 1).
+
+    """
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence}.")
+    y = np.asarray(pd.Series(y_true).to_numpy(dtype=float))
+    a = np.asarray(pd.Series(score_a).to_numpy(dtype=float))
+    b = np.asarray(pd.Series(score_b).to_numpy(dtype=float))
+    if len(b) != len(a):
+        raise ValueError(f"score_a and score_b differ in length ({len(a)} and {len(b)}).")
+    members = _strata_members(y, a, strata)
+    est_a, est_b = _stratified(y, a, members), _stratified(y, b, members)
+    rng = np.random.default_rng(random_state)
+    sizes = np.array([len(idx) for idx in members])
+    values_a, values_b = np.empty(n_bootstrap), np.empty(n_bootstrap)
+    relabel = np.repeat(np.arange(len(members)), sizes)
+    new_members = [np.flatnonzero(relabel == k) for k in range(len(members))]
+    for r in range(n_bootstrap):
+        idx = np.concatenate([m[rng.integers(0, len(m), size=len(m))] for m in members])
+        values_a[r] = _stratified(y[idx], a[idx], new_members)
+        values_b[r] = _stratified(y[idx], b[idx], new_members)
+    low, high, p_value, n_valid = _paired_summary(values_a, values_b, confidence)
+    return PairedBootstrapResult(
+        est_a, est_b, est_a - est_b, low, high, p_value, confidence, n_valid
     )
 
 
