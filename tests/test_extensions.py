@@ -215,7 +215,8 @@ def test_markup_repairs() -> None:
         "        vertical-align: middle;\n    }\n\n    .dataframe thead th {\n"
         '        text-align: right;\n    }\n</style>\n<table class="dataframe">'
         '<tr><th colspan="2" halign="left">a</th></tr></table></div>'
-        '<details><summary><p class="collapsed admonition-title">Show code</p></summary></details>'
+        '<details><summary aria-label="Toggle hidden content">'
+        '<p class="collapsed admonition-title">Show code</p></summary></details>'
         '<div role="list"><div role="doc-biblioentry">X</div></div>'
         '<script type="text/x-thebe-config">{"cdn": 1}</script>'
     )
@@ -223,6 +224,7 @@ def test_markup_repairs() -> None:
     assert page.find("style") is None
     assert page.find("th")["style"] == "text-align: left" and not page.find("th").get("halign")
     assert page.summary.find("p") is None and page.summary.span.string == "Show code"
+    assert "aria-label" not in page.summary.attrs  # named by its visible text
     assert page.find(attrs={"role": "listitem"}).string == "X"
     assert page.find("script") is None
     # Only pandas' own rules are removed, not a chapter's style element.
