@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from mlbio_book import citation, datacards, levels, repairs
+from mlbio_book import chapters, citation, datacards, levels, repairs
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -136,6 +136,12 @@ def test_chapter_info_table_and_link_previews(app) -> None:
     # The page describes itself by its objectives, to search engines and link previews alike.
     description = one.find("meta", attrs={"name": "description"})["content"]
     assert description == "You will learn to: explain a thing; run another thing."
+    # One or two sentences: no more objectives than fit in 200 characters, and never a cut word.
+    long = {"objectives": ["Do " + "a" * 150 + ".", "Then do something else entirely here."]}
+    assert chapters.description(long) == "You will learn to: do " + "a" * 150 + "."
+    longer = chapters.description({"objectives": ["word " * 60]})
+    assert len(longer) <= chapters.DESCRIPTION_LENGTH and longer.endswith("word\u2026")
+    assert chapters.description({"description": "One. " * 50}) == ("One. " * 40).strip()
     assert one.find("meta", property="og:description")["content"] == description
     assert one.find("meta", property="og:title")["content"] == "One"
     assert one.find("meta", property="og:url")["content"] == (

@@ -200,3 +200,47 @@ def test_theme_override_matches_the_installed_theme() -> None:
     assert re.sub(r"/\*.*?\*/", "", theme_css.read_text(), flags=re.S).strip() == (
         '@import "../basic.css";'
     )
+
+
+def test_every_page_previews_well_when_linked(built_site: Path) -> None:
+    """Open Graph and Twitter card tags: title, a short description, the book's own card image."""
+    from PIL import Image
+
+    base = yaml.safe_load((ROOT / "_config.yml").read_text())["html"]["baseurl"]
+    checked = 0
+    for page in pages(built_site):
+        head = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").head
+        if head.find("meta", attrs={"http-equiv": True}) or page.name in (
+            "404.html",
+            "search.html",
+        ):
+            continue  # redirects, the 404 and search pages are not linked to
+        rel = page.relative_to(built_site).as_posix()
+        og = {m["property"]: m["content"] for m in head.find_all("meta", property=True)}
+        assert og.get("og:title") and og["og:url"] == base + rel, rel
+        description = og.get("og:description", "")
+        assert 40 <= len(description) <= 210, f"{rel}: description of {len(description)} characters"
+        assert head.find("meta", attrs={"name": "description"})["content"] == description, rel
+        assert head.find("meta", attrs={"name": "twitter:card"})["content"] == "summary_large_image"
+        image = og["og:image"]
+        assert image.startswith(base + "_images/social_previews/"), rel  # made at build time
+        card = Image.open(built_site / image.removeprefix(base)).convert("RGB")
+        # The book's logo (blue #0072B2, tools/logo.py) in the card's corner, not Sphinx's.
+        corner = card.crop((card.width * 3 // 4, card.height * 3 // 4, card.width, card.height))
+        blue = sum(
+            count
+            for count, (r, g, b) in corner.getcolors(corner.width * corner.height)
+            if abs(r - 0x00) < 40 and abs(g - 0x72) < 40 and abs(b - 0xB2) < 40
+        )
+        assert blue > 500, f"{rel}: the card does not show the book's logo"
+        checked += 1
+    assert checked >= 5
+    # A chapter is described by what its reader will learn (its front matter), briefly.
+    from mlbio_book import chapters, frontmatter
+
+    for chapter in toc.chapters():
+        head = BeautifulSoup(
+            (built_site / f"{chapter.docname}.html").read_text(encoding="utf-8"), "html.parser"
+        ).head
+        expected = chapters.description(frontmatter.chapter_meta(chapter.path))
+        assert head.find("meta", property="og:description")["content"] == expected

@@ -483,7 +483,7 @@ MARK_CONTROLS = """
 
 #: The focused control: its mark, and whether it shows a focus indicator (an outline or a
 #: box shadow that it does not have when it is not focused).
-FOCUSED = """
+FOCUSED = r"""
 () => {
   const el = document.activeElement;
   if (!el || el === document.body) return null;
@@ -521,7 +521,9 @@ def test_keyboard_reaches_every_control_with_a_visible_focus(
     # Tab through the page from the top until focus comes back to the first control.
     page.keyboard.press("Tab")
     first = page.evaluate(FOCUSED)
-    assert first and "skip" in first["what"].lower(), f"the first Tab should reach the skip link: {first}"
+    assert first and "skip" in first["what"].lower(), (
+        f"the first Tab should reach the skip link: {first}"
+    )
     current = first
     for _ in range(total * 2 + 20):
         if current is not None:
@@ -587,3 +589,65 @@ def test_search_dialog_opens_and_closes_from_the_keyboard(browser, served: str, 
     page.keyboard.press("Escape")
     page.wait_for_function("() => !document.getElementById('pst-search-dialog').open")
     context.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Printing a chapter
+# ---------------------------------------------------------------------------------------------
+
+#: The printable width of an A4 page with the print stylesheet's 15 mm margins, in CSS pixels.
+A4_CONTENT_PX = (210 - 2 * 15) / 25.4 * 96
+
+PRINTED = """
+(limit) => {
+  const shown = (el) => el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true });
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + [...el.classList].slice(0, 3).map((c) => "." + c).join("");
+  const past = [];
+  for (const el of document.querySelectorAll("body *")) {
+    if (!shown(el)) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width > 0 && box.height > 0 && box.right > limit + 1) {
+      past.push(`${name(el)} ends at ${Math.round(box.right)} px`);
+    }
+  }
+  const article = document.querySelector("article.bd-article");
+  const external = [...article.querySelectorAll("a.reference.external[href^='http']")]
+    .filter((a) => !a.closest(".bibliography, #mlbio-cite"));
+  return {
+    past: past.slice(0, 20),
+    chrome: [...document.querySelectorAll(
+      ".bd-header, .bd-sidebar-primary, .bd-sidebar-secondary, .prev-next-area, button"
+    )].filter(shown).map(name).slice(0, 10),
+    figures: [...article.querySelectorAll("img, div.mlbio-altair svg.marks")].length,
+    figures_shown: [...article.querySelectorAll("img, div.mlbio-altair svg.marks")]
+      .filter(shown).length,
+    solutions: [...article.querySelectorAll(".solution")].map((s) =>
+      [...s.children].slice(1).some(shown)),
+    urls: external.map((a) => getComputedStyle(a, "::after").content).slice(0, 50),
+    code: [...article.querySelectorAll("div.highlight pre")].map((p) =>
+      getComputedStyle(p).whiteSpace),
+  };
+}
+"""
+
+
+@pytest.mark.parametrize("docname", [page.docname for page in toc.chapters()])
+def test_chapter_prints_within_the_page(browser, served: str, docname: str, tmp_path) -> None:
+    width = int(A4_CONTENT_PX)
+    context = browser.new_context(viewport={"width": width, "height": 1000})
+    page = context.new_page()
+    page.goto(f"{served}{docname}.html", wait_until="load")
+    page.evaluate(WAIT_FOR_RENDERING, {"timeout": RENDER_TIMEOUT_MS, "chart": CHART_CLASS})
+    page.emulate_media(media="print")
+    page.wait_for_timeout(300)
+    found = page.evaluate(PRINTED, width)
+    pdf = page.pdf(path=str(tmp_path / "chapter.pdf"), prefer_css_page_size=True)
+    context.close()
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page>") >= 2
+    assert found["past"] == [], "cut off at the right margin of an A4 page"
+    assert found["chrome"] == [], "sidebars, menus or buttons on paper"
+    assert found["figures_shown"] == found["figures"], "a figure or chart is not printed"
+    assert found["solutions"] and all(found["solutions"]), "solutions are not printed"
+    assert all(style in ("pre-wrap", "break-spaces") for style in found["code"]), "code not wrapped"
+    assert found["urls"] and all('"http' in after for after in found["urls"]), found["urls"][:3]

@@ -14,7 +14,8 @@
 * Defers the theme's scripts that may wait, and drops sphinx-thebe's files when the book offers
   no live code.
 * Link previews (sphinxext-opengraph): Open Graph and Twitter card tags with a social card
-  image made at build time (no request to a third party when a page is read).
+  image made at build time, with the book's logo (no request to a third party when a page is
+  read); a chapter's description comes from :mod:`mlbio_book.chapters`.
 * Writes the 404 page's body, a valid root ``index.html`` and ``sitemap.xml``.
 """
 
@@ -41,6 +42,7 @@ LOADER = "mlbio-altair.js"
 MATH_LOADER = "mlbio-math.js"
 CSS = "custom.css"
 PRINT_CSS = "mlbio-print.css"
+LOGO = "book/_static/mlbio-logo.png"
 CHART_MARKER = f'class="{CHART_CLASS}"'
 #: What marks a page as holding mathematics for MathJax (Sphinx's math nodes and delimiters).
 MATH_MARKERS = ('class="math', "\\(", "\\[", "$$")
@@ -67,6 +69,13 @@ def _configure(app: Sphinx, config: Config) -> None:
     config.mathjax_path = MATHJAX
     # Jupyter Book sets html_title from _config.yml's title, not Sphinx's project.
     config.ogp_site_name = config.html_title or config.project
+    # Link previews carry the book's logo (tools/logo.py draws it), not Sphinx's.
+    if (root / LOGO).is_file():
+        config.ogp_social_cards = {
+            "image_mini": LOGO,
+            "line_color": "#0072B2",
+            **(config.ogp_social_cards or {}),
+        }
     if config.html_baseurl:
         config.ogp_site_url = config.html_baseurl
         # GitHub Pages serves 404.html for any missing path, so its links must be absolute.
@@ -138,8 +147,9 @@ def _is_mathjax(js: object) -> bool:
 
 
 def _lazy_mathjax(js: object) -> object:
-    """MathJax's script becomes the loader that fetches it when an equation nears the screen;
-    its configuration asks for the lazy-typesetting module (see ``book/_static/mlbio-math.js``).
+    """Turn MathJax's script into the loader that fetches it when an equation nears the screen.
+
+    Its configuration asks for the lazy-typesetting module (see ``book/_static/mlbio-math.js``).
     """
     attrs = getattr(js, "attributes", {})
     body = attrs.get("body", "")

@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 #: Stylesheets that load without blocking the first paint, and why they may wait.
 DEFERRED_CSS = {
-    "pygments.css": "colours of code: code comes after the first screen, and late colours move nothing",
+    "pygments.css": "colours of code: late colours move nothing on the screen",
     "copybutton.css": "copy buttons appear on hovering a code cell; placed absolutely",
     "exercise.css": "exercises are at the end of a chapter",
     "mlbio-cite.css": "the 'How to cite this page' box is at the end of a page",
@@ -84,7 +84,9 @@ def _defer_css(context: dict) -> None:
         plain = type(css)(css.filename, priority=css.priority, **attrs)
         noscript.append(css_tag(plain))
         styles[i] = type(css)(
-            css.filename, priority=css.priority, **{**attrs, "media": "print", "onload": "this.media='all'"}
+            css.filename,
+            priority=css.priority,
+            **{**attrs, "media": "print", "onload": "this.media='all'"},
         )
     context["mlbio_noscript_css"] = "".join(noscript)
 
@@ -154,7 +156,7 @@ class IconUse:
 
 
 def css_unescape(text: str) -> str:
-    """A CSS string's characters (``"\\f0c9"`` is U+F0C9; ``"\\31 "`` is "1")."""
+    r"""A CSS string's characters (``"\\f0c9"`` is U+F0C9; ``"\\31 "`` is "1")."""
     return re.sub(
         r"\\([0-9a-fA-F]{1,6}) ?|\\(.)", lambda m: chr(int(m[1], 16)) if m[1] else m[2], text
     )
