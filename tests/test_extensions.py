@@ -238,3 +238,35 @@ def test_markup_repairs() -> None:
     assert repairs.repair_body(own) == own
     # The thebe configuration stays when the book offers live code.
     assert "x-thebe-config" in repairs.repair_body(pandas_html, thebe=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# What a page loads and when (mlbio_book.speed)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_images_are_sized_and_late_ones_load_lazily(tmp_path: Path) -> None:
+    from mlbio_book import speed
+    from PIL import Image
+
+    Image.new("RGB", (30, 20)).save(tmp_path / "a.png")
+    body = (
+        '<p><img alt="top" src="../_images/a.png"/></p><h2>Later</h2>'
+        '<img alt="late" src="../_images/a.png">'
+        '<img alt="sized" src="../_images/b.png" width="5" height="6" loading="eager"/>'
+        '<img alt="unknown" src="../_images/c.png"/>'
+    )
+    imgs = BeautifulSoup(speed.lazy_images(body, {"a.png": tmp_path / "a.png"}), "html.parser")
+    top, late, sized, unknown = imgs.find_all("img")
+    assert (top["width"], top["height"], top.get("loading")) == ("30", "20", None)
+    assert (late["width"], late["height"], late["loading"]) == ("30", "20", "lazy")
+    assert (sized["width"], sized["height"], sized["loading"]) == ("5", "6", "eager")
+    assert unknown.get("width") is None and unknown["loading"] == "lazy"
+    assert all(img["decoding"] == "async" for img in (top, late, sized, unknown))
+
+
+def test_icon_rules_are_read_from_the_theme_css() -> None:
+    from mlbio_book import speed
+
+    css = '.fa-a:before,.fa-b:before{content:"\\f0c9"}.fa-one:before{content:"\\31 "}'
+    assert speed.icon_codepoints(css) == {"fa-a": 0xF0C9, "fa-b": 0xF0C9, "fa-one": ord("1")}

@@ -244,3 +244,56 @@ def test_every_page_previews_well_when_linked(built_site: Path) -> None:
         ).head
         expected = chapters.description(frontmatter.chapter_meta(chapter.path))
         assert head.find("meta", property="og:description")["content"] == expected
+
+
+def test_pages_load_what_the_first_screen_needs_first(built_site: Path) -> None:
+    """Deferred stylesheets, sized and lazy images, MathJax only through its loader."""
+    from mlbio_book import speed
+
+    for page in pages(built_site):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        rel = page.relative_to(built_site).as_posix()
+        if soup.find("meta", attrs={"http-equiv": True}):
+            continue
+        noscript = "".join(str(n) for n in soup.head.find_all("noscript"))
+        for link in soup.head.find_all("link", rel="stylesheet"):
+            name = Path(urlparse(link["href"]).path).name
+            if name in speed.DEFERRED_CSS:
+                assert link.get("media") == "print" and link.get("onload"), (rel, name)
+                assert name in noscript, f"{rel}: no <noscript> copy of {name}"
+            elif name != "mlbio-print.css":
+                assert not link.get("media"), f"{rel}: {name} should block (the first screen)"
+        # Sphinx's search index is loaded by the search page only.
+        scripts = [s.get("src", "") for s in soup.find_all("script")]
+        assert any("searchindex.js" in src for src in scripts) == (rel == "search.html"), rel
+        # MathJax is never loaded directly: its loader fetches it when an equation nears.
+        assert not any("mathjax" in src.lower() for src in scripts), rel
+        has_math = soup.find(class_="math") is not None
+        assert any(speed.MATH_LOADER in src for src in scripts) >= has_math, rel
+        body = soup.find("article") or soup.body
+        h2 = body.find("h2")
+        first_h2 = (h2.sourceline, h2.sourcepos) if h2 else None
+        for img in body.find_all("img"):
+            assert img.get("width") and img.get("height"), f"{rel}: {img.get('src')} has no size"
+            assert img.get("decoding") == "async"
+            after_h2 = first_h2 is not None and (img.sourceline, img.sourcepos) > first_h2
+            assert (img.get("loading") == "lazy") == after_h2, f"{rel}: {img.get('src')}"
+
+
+def test_icon_fonts_hold_every_icon_the_site_uses(built_site: Path) -> None:
+    from fontTools.ttLib import TTFont
+    from mlbio_book import speed
+
+    used = speed.icons_used(built_site)
+    assert "fa-magnifying-glass" in used.classes and len(used.codepoints) >= 10
+    fonts = {name: TTFont(built_site / speed.ICONS_DIR / name) for name in speed.FONTS}
+    covered = set().union(*(set(f.getBestCmap()) for f in fonts.values()))
+    originals = set()
+    for source in speed.FONTS.values():
+        originals |= set(TTFont(built_site / speed.FONTS_DIR / source).getBestCmap())
+    assert used.codepoints & originals <= covered
+    # The subsets replace the theme's fonts: same families, in the book's stylesheet.
+    css = (built_site / "_static" / "custom.css").read_text()
+    for name in speed.FONTS:
+        assert f"mlbio-icons/{name}" in css
+    assert sum((built_site / speed.ICONS_DIR / n).stat().st_size for n in speed.FONTS) < 30_000

@@ -109,6 +109,9 @@ INSPECT = """
   })),
   binder: [...document.querySelectorAll("a[href*='mybinder.org']")].map((a) => a.href),
   code_blocks: document.querySelectorAll("div.highlight pre").length,
+  // Stylesheets that load without blocking (mlbio_book.speed) must be applied once loaded.
+  css_pending: [...document.querySelectorAll("link[rel=stylesheet][onload]")]
+    .filter((link) => link.media !== "all").map((link) => link.href),
   copy_buttons: document.querySelectorAll("button.copybtn").length,
   title: document.title,
 })
@@ -135,6 +138,8 @@ class Visit:
     axe: list[str] = field(default_factory=list)
     axe_dark: list[str] = field(default_factory=list)
     phone_width: tuple[int, int] = (0, 0)
+    css_pending: list[str] = field(default_factory=list)
+    theme_fonts: list[str] = field(default_factory=list)
 
 
 def site_pages(html: Path) -> list[str]:
@@ -247,6 +252,11 @@ def _visit(
         "response",
         lambda r: r.status >= 400 and visit.errors.append(f"HTTP {r.status}: {r.url}"),
     )
+    # The theme's full icon fonts are replaced by subsets (mlbio_book.speed): never loaded.
+    page.on(
+        "request",
+        lambda r: "/vendor/fontawesome/webfonts/" in r.url and visit.theme_fonts.append(r.url),
+    )
     response = page.goto(url, wait_until="load")
     visit.status = response.status if response else None
     if redirect:  # a page that forwards the reader: look at where it lands
@@ -257,6 +267,7 @@ def _visit(
     visit.charts, visit.math = found["charts"], found["math"]
     visit.binder, visit.title = found["binder"], found["title"]
     visit.code_blocks, visit.copy_buttons = found["code_blocks"], found["copy_buttons"]
+    visit.css_pending = found["css_pending"]
     if audit:
         # A reader in light mode, then one in dark mode (the theme follows the system's
         # preference: pydata-sphinx-theme's "auto" mode). Transitions off first: axe must not
@@ -371,6 +382,14 @@ def test_no_serious_accessibility_violations(http_visits: dict[str, Visit]) -> N
 
 def test_no_serious_accessibility_violations_in_dark_mode(http_visits: dict[str, Visit]) -> None:
     assert _failures(http_visits, "axe_dark") == {}
+
+
+def test_deferred_stylesheets_apply_and_icon_fonts_are_the_subsets(
+    http_visits: dict[str, Visit], file_visits: dict[str, Visit]
+) -> None:
+    for visits in (http_visits, file_visits):
+        assert _failures(visits, "css_pending") == {}
+        assert _failures(visits, "theme_fonts") == {}
 
 
 def test_pages_fit_a_phone_screen(http_visits: dict[str, Visit]) -> None:
