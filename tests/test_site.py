@@ -669,4 +669,4 @@ def test_chapter_prints_within_the_page(browser, served: str, docname: str, tmp_
     assert found["figures_shown"] == found["figures"], "a figure or chart is not printed"
     assert found["solutions"] and all(found["solutions"]), "solutions are not printed"
     assert all(style in ("pre-wrap", "break-spaces") for style in found["code"]), "code not wrapped"
-    assert found["urls"] and all('"http' in after for after in found["urls"]), found["urls"][:3]
+    assert found["urls"] and all("://" in after for after in found["urls"]), found["urls"][:3]

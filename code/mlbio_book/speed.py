@@ -12,6 +12,8 @@ length, figures, charts or equations.
   the theme scales them with ``max-width: 100%; height: auto``), ``decoding="async"``, and
   ``loading="lazy"`` when they come after the page's first ``<h2>`` (those before it may be
   on the first screen, where lazy loading would delay the largest paint).
+* **Sphinx's options script** (``documentation_options.js``, the one script that must run
+  before the page's own) is written into the page instead of being fetched.
 * **MathJax** loads only on pages with mathematics, and only when an equation comes near the
   screen (``mlbio-math.js``); its lazy-typesetting module then typesets what the reader sees.
 * **Icon fonts** are cut down to the icons the site uses: Font Awesome's three fonts weigh
@@ -52,6 +54,7 @@ FONTS = {  # subset file -> the theme's TrueType font it is cut from
     "fa-brands-400.woff": "fa-brands-400.ttf",
 }
 THEME_CSS = "_static/styles/pydata-sphinx-theme.css"
+OPTIONS_JS = "_static/documentation_options.js"
 _IMG = re.compile(r"<img\b[^>]*>")
 _ATTR = re.compile(r'\s([a-zA-Z-]+)="([^"]*)"')
 #: ``.fa-name:before{content:"\f001"}`` (selector lists too) in the theme's CSS.
@@ -196,7 +199,8 @@ def icons_used(html: Path) -> IconUse:
         if "vendor" in css.relative_to(html).parts:
             continue
         text = _ICON_RULE.sub("", css.read_text(encoding="utf-8", errors="replace"))
-        codepoints |= {int(cp, 16) for cp in _PUA.findall(text)}
+        codepoints |= {int(cp, 16) for cp in _PUA.findall(text)}  # escaped: "\f0eb"
+        codepoints |= {ord(ch) for ch in text if 0xE000 <= ord(ch) <= 0xF8FF}  # or not
     # Classes that are not icons (fa-solid, fa-lg, ...) are not in the table and add nothing.
     return IconUse(codepoints, {c for c in classes if c in icons})
 
@@ -235,10 +239,28 @@ def subset_icon_fonts(html: Path) -> dict[str, int]:
 # ---------------------------------------------------------------------------------------------
 
 
+def _inline_options(app: Sphinx, context: dict) -> None:
+    """Put Sphinx's ``documentation_options.js`` (0.4 kB) into the page.
+
+    It is the one script that must run before the page's inline scripts (they set
+    ``DOCUMENTATION_OPTIONS.pagename``), so it cannot be deferred; inline, it costs the first
+    paint no request.
+    """
+    scripts = context.get("script_files")
+    options = Path(app.outdir) / OPTIONS_JS
+    if not isinstance(scripts, list) or not options.is_file():
+        return
+    text = options.read_text(encoding="utf-8").strip()
+    for i, js in enumerate(scripts):
+        if getattr(js, "filename", None) == OPTIONS_JS:
+            scripts[i] = type(js)(None, priority=js.priority, body=text)
+
+
 def _page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     if "body" in context:
         context["body"] = lazy_images(context["body"], image_sizes(app))
     _defer_css(context)
+    _inline_options(app, context)
 
 
 def _fonts(app: Sphinx, exception: Exception | None) -> None:
