@@ -304,6 +304,34 @@ def test_ham10000_images_align_with_metadata(fx: Fixture) -> None:
         assert brightest_channel == int(np.argmax(colors[image_id]))
 
 
+def test_tcga_ancestry_keeps_native_american_calls(fx: Fixture) -> None:
+    """'NA' is the Native American ancestry call, not a missing value; stray rows go."""
+    buffer = io.BytesIO()
+    header = [
+        "Patient_ID",
+        "Cancer_type",
+        "Self_reported_race",
+        "Self-reported ethnicity",
+        "EIGENSTRAT",
+    ]
+    rows = [
+        ["TCGA-OR-A5J1", "ACC", "White", "Not Available", "EA"],
+        ["TCGA-OR-A5J2", "ACC", "American Indian/Alaska Native", "Hispanic/Latino", "NA"],
+        ["TCGA-OR-A5J3", "ACC", "Black", "non-Hispanic/Latino", None],
+        ["  Vie", None, None, None, None],
+    ]
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        notes = pd.DataFrame([["EA", "European American"], [None, "Native American"]])
+        notes.to_excel(writer, sheet_name="Notes", header=False, index=False)
+        pd.DataFrame(rows, columns=header).to_excel(writer, sheet_name="ACC", index=False)
+    fx.add("tcga/Genetic_Ancestry.xlsx", buffer.getvalue(), dataset="tcga_ancestry")
+    table = ds.load_tcga_ancestry()
+    assert table["patient"].tolist() == ["TCGA-OR-A5J1", "TCGA-OR-A5J2", "TCGA-OR-A5J3"]
+    assert table["eigenstrat"].iloc[1] == "NA"  # Native American, kept as a category
+    assert pd.isna(table["eigenstrat"].iloc[2])  # an empty cell is missing
+    assert table["self_reported_ethnicity"].iloc[0] == "Not Available"
+
+
 def test_load_eicu_tidies_ages_and_apache(fx: Fixture) -> None:
     patient = pd.DataFrame(
         {

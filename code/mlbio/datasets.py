@@ -698,14 +698,25 @@ def load_tcga_ancestry() -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per patient: ``patient``, ``cancer_type``, ``self_reported_race``,
-        ``self_reported_ethnicity`` and ``eigenstrat`` (inferred ancestry call: EA, AA, EAA, NA,
-        AMR or missing).
+        ``self_reported_ethnicity`` and ``eigenstrat``, the inferred ancestry call as coded in
+        the file's ``Notes`` sheet: ``EA`` (European American), ``AA`` (African American),
+        ``EAA`` (East Asian American), ``NA`` (Native American), ``OA`` (others), or missing
+        where no call was made.
+
+    Notes
+    -----
+    ``NA`` is a category here, *Native American*, not "not available": the file is read with
+    pandas' default missing-value strings switched off, so that only empty cells are missing.
+    Stray rows that are not patients (a blank or a fragment of text below a sheet's table)
+    are dropped.
 
     """
 
     def build() -> pd.DataFrame:
         path = fetch_dataset("tcga_ancestry")[0]
-        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str)
+        sheets = pd.read_excel(
+            path, sheet_name=None, header=None, dtype=str, keep_default_na=False, na_values=[""]
+        )
         frames = []
         for name, sheet in sheets.items():
             if name == "Notes":
@@ -715,10 +726,12 @@ def load_tcga_ancestry() -> pd.DataFrame:
                 "patient", "cancer_type", "self_reported_race", "self_reported_ethnicity",
                 "eigenstrat",
             ]  # fmt: skip
-            frames.append(body.dropna(subset=["patient"]))
+            body = body.apply(lambda col: col.str.strip()).replace("", None)
+            frames.append(body[body["patient"].str.match(r"TCGA-\w{2}-\w{4}$", na=False)])
         return pd.concat(frames, ignore_index=True).astype("string")
 
-    return _cached_frame("tcga_ancestry", build)
+    # "na-as-category": caches written before "NA" (Native American) was kept are not reused.
+    return _cached_frame("tcga_ancestry", build, extra="na-as-category")
 
 
 @_loads("gencode_genes")
