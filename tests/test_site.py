@@ -8,6 +8,13 @@ reported), whether every altair chart and every equation was drawn, and, over HT
 accessibility report (WCAG 2.2 A/AA rules) for a reader in light mode and one in dark mode, and
 the page's width on a phone.
 
+The keyboard tests Tab through every page of the table of contents (the skip link first, every
+control reached, each with a visible focus indicator) and open and close the search dialog with
+Ctrl+K and with its button. The print test renders each chapter to PDF (``page.pdf``) and checks,
+in the print layout of an A4 page, that nothing passes the right margin, that figures, charts and
+solutions are printed, code is wrapped, links show their addresses and no sidebar or button is
+left.
+
 axe-core is the copy that ``package.json`` pins (``node_modules/axe-core``, installed by
 ``npm ci`` in ``make test``), injected into the page: the current release, not the older copy
 that Python wrappers bundle.
