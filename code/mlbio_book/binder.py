@@ -15,6 +15,7 @@ from that cache. uv finds the Python of ``runtime.txt`` on the machine and never
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import shutil
@@ -88,6 +89,48 @@ def create(target: Path, *, offline: bool = True, binder: Path = BINDER) -> Path
             hint = " (uv's cache lacks a package: run `make install`)" if offline else ""
             raise BinderEnvError(f"installing {step} failed{hint}:\n{proc.stderr[-3000:]}")
     return python
+
+
+#: Where :func:`cached` keeps the Binder environment between test runs (``make clean`` removes it).
+ENVIRONMENTS = ROOT / "_build" / "binder-env"
+#: Written into an environment once it is complete (a broken, half-made one is never reused).
+STAMP = ".mlbio-binder-complete"
+
+
+def key(binder: Path = BINDER) -> str:
+    """Hash what makes the environment: ``runtime.txt``, ``requirements.txt``, the base packages.
+
+    Any change to them (or to :data:`BASE`, :data:`BUILD`) makes a new environment.
+    """
+    digest = hashlib.sha256()
+    for name in ("runtime.txt", "requirements.txt"):
+        digest.update(name.encode() + b"\0" + (binder / name).read_bytes() + b"\0")
+    digest.update("\n".join((*BASE, *BUILD)).encode())
+    return digest.hexdigest()[:16]
+
+
+def cached(binder: Path = BINDER, root: Path = ENVIRONMENTS) -> tuple[Path, bool]:
+    """The Binder environment for the current ``binder/`` files, made once and then reused.
+
+    The environment lives in ``root/<key>`` (:func:`key`); environments of other keys are
+    removed. Returns its Python and whether it was reused. A run after a change to ``binder/``
+    (or on a fresh clone) makes it anew with :func:`create`, offline from uv's cache.
+    """
+    target = root / key(binder)
+    python = target / "bin" / "python"
+    if (target / STAMP).is_file() and python.exists():
+        return python, True
+    if root.is_dir():
+        for old in root.iterdir():
+            shutil.rmtree(old, ignore_errors=True)
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        create(target, binder=binder)
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    (target / STAMP).write_text(key(binder) + "\n", encoding="utf-8")
+    return python, False
 
 
 def fill_cache(binder: Path = BINDER) -> None:
