@@ -281,3 +281,39 @@ def test_every_notebook_runs_in_binder(binder_site: dict) -> None:
     failed = {name: error for name, error, _ in results if error}
     assert failed == {}, "\n\n".join(f"{name}:\n{error}" for name, error in failed.items())
     assert len(results) == len(notebooks) >= 2
+
+
+def test_cached_environment_is_remade_when_binder_files_change(tmp_path: Path, monkeypatch) -> None:
+    """The kept environment is reused only for the same binder/ files, and never half-made."""
+    files = tmp_path / "binder"
+    files.mkdir()
+    (files / "runtime.txt").write_text("python-3.11\n")
+    (files / "requirements.txt").write_text("numpy==2.4.6\n")
+    made: list[Path] = []
+
+    def fake_create(target: Path, *, binder: Path) -> Path:
+        made.append(target)
+        (target / "bin").mkdir(parents=True)
+        (target / "bin" / "python").touch()
+        return target / "bin" / "python"
+
+    monkeypatch.setattr(binder, "create", fake_create)
+    envs = tmp_path / "envs"
+    first, reused = binder.cached(files, envs)
+    assert not reused and len(made) == 1
+    assert binder.cached(files, envs) == (first, True) and len(made) == 1
+    (files / "requirements.txt").write_text("numpy==2.4.7\n")
+    second, reused = binder.cached(files, envs)
+    assert not reused and second != first and not first.exists()  # the old one is removed
+
+    error = binder.BinderEnvError
+
+    def broken_create(target: Path, *, binder: Path) -> Path:
+        target.mkdir(parents=True)
+        raise error("uv's cache lacks a package")
+
+    monkeypatch.setattr(binder, "create", broken_create)
+    (files / "runtime.txt").write_text("python-3.12\n")
+    with pytest.raises(binder.BinderEnvError):
+        binder.cached(files, envs)
+    assert list(envs.iterdir()) == []  # nothing half-made is left to be reused
