@@ -7,7 +7,8 @@
 # make test     - every test (unit, extensions, strict build, browser, HTML, lint)
 # make bench    - cold build with 1 and with 2 workers side by side, warm and one-chapter
 #                 rebuilds, each notebook's run time, CPU time and memory (writes bench/)
-# make budgets  - build, then page weights and Lighthouse scores (writes bench/budgets.json)
+# make budgets  - build, then page weights and the Lighthouse table: landing page and every
+#                 chapter, mobile and desktop, median of 3 runs (writes bench/budgets.json)
 # make lock     - compile requirements.txt and binder/requirements.txt from code/pyproject.toml
 # make lint     - ruff
 PYTHON ?= python3.11
@@ -15,6 +16,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NPM_DEV := node_modules/.package-lock.dev
+BINDER_CACHE := $(VENV)/.binder-cache
 PORT ?= 8000
 
 .PHONY: install book chapter preview test bench budgets lint lock clean
@@ -26,7 +28,13 @@ $(STAMP): requirements.txt code/pyproject.toml
 	$(PY) -m pip check
 	@touch $(STAMP)
 
-install: $(STAMP)
+# The Binder test (tests/test_binder.py) installs binder/ offline from uv's cache: fill it once
+# per change of the Binder files (mlbio_book.binder; online).
+$(BINDER_CACHE): $(STAMP) binder/requirements.txt binder/runtime.txt code/mlbio_book/binder.py
+	$(PY) -m mlbio_book.binder --fill-cache
+	@touch $(BINDER_CACHE)
+
+install: $(STAMP) $(BINDER_CACHE)
 
 # The tests also need the npm dev tools (the Nu Html Checker, Lighthouse); the build needs only
 # MathJax, which the build installs itself with `npm ci --omit=dev`.

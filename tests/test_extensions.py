@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from mlbio_book import citation, datacards, levels, repairs
+from mlbio_book import chapters, citation, datacards, levels, repairs
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -136,6 +136,12 @@ def test_chapter_info_table_and_link_previews(app) -> None:
     # The page describes itself by its objectives, to search engines and link previews alike.
     description = one.find("meta", attrs={"name": "description"})["content"]
     assert description == "You will learn to: explain a thing; run another thing."
+    # One or two sentences: no more objectives than fit in 200 characters, and never a cut word.
+    long = {"objectives": ["Do " + "a" * 150 + ".", "Then do something else entirely here."]}
+    assert chapters.description(long) == "You will learn to: do " + "a" * 150 + "."
+    longer = chapters.description({"objectives": ["word " * 60]})
+    assert len(longer) <= chapters.DESCRIPTION_LENGTH and longer.endswith("word\u2026")
+    assert chapters.description({"description": "One. " * 50}) == ("One. " * 40).strip()
     assert one.find("meta", property="og:description")["content"] == description
     assert one.find("meta", property="og:title")["content"] == "One"
     assert one.find("meta", property="og:url")["content"] == (
@@ -215,7 +221,8 @@ def test_markup_repairs() -> None:
         "        vertical-align: middle;\n    }\n\n    .dataframe thead th {\n"
         '        text-align: right;\n    }\n</style>\n<table class="dataframe">'
         '<tr><th colspan="2" halign="left">a</th></tr></table></div>'
-        '<details><summary><p class="collapsed admonition-title">Show code</p></summary></details>'
+        '<details><summary aria-label="Toggle hidden content">'
+        '<p class="collapsed admonition-title">Show code</p></summary></details>'
         '<div role="list"><div role="doc-biblioentry">X</div></div>'
         '<script type="text/x-thebe-config">{"cdn": 1}</script>'
     )
@@ -223,6 +230,7 @@ def test_markup_repairs() -> None:
     assert page.find("style") is None
     assert page.find("th")["style"] == "text-align: left" and not page.find("th").get("halign")
     assert page.summary.find("p") is None and page.summary.span.string == "Show code"
+    assert "aria-label" not in page.summary.attrs  # named by its visible text
     assert page.find(attrs={"role": "listitem"}).string == "X"
     assert page.find("script") is None
     # Only pandas' own rules are removed, not a chapter's style element.
@@ -252,3 +260,35 @@ def test_sidebar_folds_get_a_name() -> None:
     summary = BeautifulSoup(str(out), "html.parser").summary
     assert summary["aria-label"] == "Show or hide the sub-pages"
     assert repairs._named_nav(wrapped) is wrapped  # wrapped once, however often called
+
+
+# ---------------------------------------------------------------------------------------------
+# What a page loads and when (mlbio_book.speed)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_images_are_sized_and_late_ones_load_lazily(tmp_path: Path) -> None:
+    from mlbio_book import speed
+    from PIL import Image
+
+    Image.new("RGB", (30, 20)).save(tmp_path / "a.png")
+    body = (
+        '<p><img alt="top" src="../_images/a.png"/></p><h2>Later</h2>'
+        '<img alt="late" src="../_images/a.png">'
+        '<img alt="sized" src="../_images/b.png" width="5" height="6" loading="eager"/>'
+        '<img alt="unknown" src="../_images/c.png"/>'
+    )
+    imgs = BeautifulSoup(speed.lazy_images(body, {"a.png": tmp_path / "a.png"}), "html.parser")
+    top, late, sized, unknown = imgs.find_all("img")
+    assert (top["width"], top["height"], top.get("loading")) == ("30", "20", None)
+    assert (late["width"], late["height"], late["loading"]) == ("30", "20", "lazy")
+    assert (sized["width"], sized["height"], sized["loading"]) == ("5", "6", "eager")
+    assert unknown.get("width") is None and unknown["loading"] == "lazy"
+    assert all(img["decoding"] == "async" for img in (top, late, sized, unknown))
+
+
+def test_icon_rules_are_read_from_the_theme_css() -> None:
+    from mlbio_book import speed
+
+    css = '.fa-a:before,.fa-b:before{content:"\\f0c9"}.fa-one:before{content:"\\31 "}'
+    assert speed.icon_codepoints(css) == {"fa-a": 0xF0C9, "fa-b": 0xF0C9, "fa-one": ord("1")}

@@ -200,3 +200,103 @@ def test_theme_override_matches_the_installed_theme() -> None:
     assert re.sub(r"/\*.*?\*/", "", theme_css.read_text(), flags=re.S).strip() == (
         '@import "../basic.css";'
     )
+
+
+#: Pages nobody links to: no link preview (sphinxext-opengraph leaves out the generated index).
+NOT_LINKED = ("404.html", "search.html", "genindex.html")
+
+
+def test_every_page_previews_well_when_linked(built_site: Path) -> None:
+    """Open Graph and Twitter card tags: title, a short description, the book's own card image."""
+    from PIL import Image
+
+    base = yaml.safe_load((ROOT / "_config.yml").read_text())["html"]["baseurl"]
+    checked = 0
+    for page in pages(built_site):
+        head = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").head
+        if head.find("meta", attrs={"http-equiv": True}) or page.name in NOT_LINKED:
+            continue
+        rel = page.relative_to(built_site).as_posix()
+        og = {m["property"]: m["content"] for m in head.find_all("meta", property=True)}
+        assert og.get("og:title") and og["og:url"] == base + rel, rel
+        description = og.get("og:description", "")
+        assert 40 <= len(description) <= 210, f"{rel}: description of {len(description)} characters"
+        assert head.find("meta", attrs={"name": "description"})["content"] == description, rel
+        assert head.find("meta", attrs={"name": "twitter:card"})["content"] == "summary_large_image"
+        image = og["og:image"]
+        assert image.startswith(base + "_images/social_previews/"), rel  # made at build time
+        card = Image.open(built_site / image.removeprefix(base)).convert("RGB")
+        # The book's logo (blue #0072B2, tools/logo.py) in the card's corner, not Sphinx's.
+        corner = card.crop((card.width * 3 // 4, card.height * 3 // 4, card.width, card.height))
+        blue = sum(
+            count
+            for count, (r, g, b) in corner.getcolors(corner.width * corner.height)
+            if abs(r - 0x00) < 40 and abs(g - 0x72) < 40 and abs(b - 0xB2) < 40
+        )
+        assert blue > 500, f"{rel}: the card does not show the book's logo"
+        checked += 1
+    assert checked >= 5
+    # A chapter is described by what its reader will learn (its front matter), briefly.
+    from mlbio_book import chapters, frontmatter
+
+    for chapter in toc.chapters():
+        head = BeautifulSoup(
+            (built_site / f"{chapter.docname}.html").read_text(encoding="utf-8"), "html.parser"
+        ).head
+        expected = chapters.description(frontmatter.chapter_meta(chapter.path))
+        assert head.find("meta", property="og:description")["content"] == expected
+
+
+def test_pages_load_what_the_first_screen_needs_first(built_site: Path) -> None:
+    """Deferred stylesheets, sized and lazy images, MathJax only through its loader."""
+    from mlbio_book import speed
+
+    for page in pages(built_site):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        rel = page.relative_to(built_site).as_posix()
+        if soup.find("meta", attrs={"http-equiv": True}) or rel == "404.html":
+            continue  # redirects; the 404 page keeps sphinx-notfound-page's own asset links
+        noscript = "".join(str(n) for n in soup.head.find_all("noscript"))
+        for link in soup.head.find_all("link", rel="stylesheet"):
+            name = Path(urlparse(link["href"]).path).name
+            if link.find_parent("noscript"):
+                continue
+            if name in speed.DEFERRED_CSS:
+                assert link.get("media") == "print" and link.get("onload"), (rel, name)
+                assert name in noscript, f"{rel}: no <noscript> copy of {name}"
+            elif name != "mlbio-print.css":
+                assert not link.get("media"), f"{rel}: {name} should block (the first screen)"
+        # Sphinx's search index is loaded by the search page only.
+        scripts = [s.get("src", "") for s in soup.find_all("script")]
+        assert any("searchindex.js" in src for src in scripts) == (rel == "search.html"), rel
+        # MathJax is never loaded directly: its loader fetches it when an equation nears.
+        assert not any("mathjax" in src.lower() for src in scripts), rel
+        has_math = soup.find(class_="math") is not None
+        assert any(speed.MATH_LOADER in src for src in scripts) >= has_math, rel
+        body = soup.find("article") or soup.body
+        h2 = body.find("h2")
+        first_h2 = (h2.sourceline, h2.sourcepos) if h2 else None
+        for img in body.find_all("img"):
+            assert img.get("width") and img.get("height"), f"{rel}: {img.get('src')} has no size"
+            assert img.get("decoding") == "async"
+            after_h2 = first_h2 is not None and (img.sourceline, img.sourcepos) > first_h2
+            assert (img.get("loading") == "lazy") == after_h2, f"{rel}: {img.get('src')}"
+
+
+def test_icon_fonts_hold_every_icon_the_site_uses(built_site: Path) -> None:
+    from fontTools.ttLib import TTFont
+    from mlbio_book import speed
+
+    used = speed.icons_used(built_site)
+    assert "fa-magnifying-glass" in used.classes and len(used.codepoints) >= 10
+    fonts = {name: TTFont(built_site / speed.ICONS_DIR / name) for name in speed.FONTS}
+    covered = set().union(*(set(f.getBestCmap()) for f in fonts.values()))
+    originals = set()
+    for source in speed.FONTS.values():
+        originals |= set(TTFont(built_site / speed.FONTS_DIR / source).getBestCmap())
+    assert used.codepoints & originals <= covered
+    # The subsets replace the theme's fonts: same families, in the book's stylesheet.
+    css = (built_site / "_static" / "custom.css").read_text()
+    for name in speed.FONTS:
+        assert f"mlbio-icons/{name}" in css
+    assert sum((built_site / speed.ICONS_DIR / n).stat().st_size for n in speed.FONTS) < 30_000

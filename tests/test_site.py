@@ -5,7 +5,19 @@ same path as on GitHub Pages (``tools/serve.py``), and from disk as ``file:`` UR
 who saved the site would open it. Each visit records console errors, uncaught exceptions, every
 request (anything not ``file:``, ``data:``, ``blob:`` or the local server is aborted and
 reported), whether every altair chart and every equation was drawn, and, over HTTP, axe-core's
-accessibility report in the light and the dark theme and the page's width on a phone.
+accessibility report (WCAG 2.2 A/AA rules) for a reader in light mode and one in dark mode, and
+the page's width on a phone.
+
+The keyboard tests Tab through every page of the table of contents (the skip link first, every
+control reached, each with a visible focus indicator) and open and close the search dialog with
+Ctrl+K and with its button. The print test renders each chapter to PDF (``page.pdf``) and checks,
+in the print layout of an A4 page, that nothing passes the right margin, that figures, charts and
+solutions are printed, code is wrapped, links show their addresses and no sidebar or button is
+left.
+
+axe-core is the copy that ``package.json`` pins (``node_modules/axe-core``, installed by
+``npm ci`` in ``make test``), injected into the page: the current release, not the older copy
+that Python wrappers bundle.
 
 The browser and its flags come from :mod:`mlbio_book.browser` (``$MLBIO_CHROMIUM``, default
 ``/usr/bin/chromium``). Without it these tests are skipped on a developer's machine and fail in CI
@@ -14,6 +26,7 @@ The browser and its flags come from :mod:`mlbio_book.browser` (``$MLBIO_CHROMIUM
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -37,6 +50,19 @@ RENDER_TIMEOUT_MS = 30_000
 
 #: axe rules that fail the test (impact "serious" or "critical").
 BLOCKING = {"serious", "critical"}
+#: The axe-core of package.json (npm), injected into each page.
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+#: WCAG 2.0, 2.1 and 2.2, levels A and AA.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+#: No CSSOM preload: axe would re-fetch the stylesheets itself and resolve the theme's
+#: `@import "../basic.css"` against the page (a spurious 404). Only the rule
+#: css-orientation-lock needs the CSSOM, and no stylesheet here locks the orientation.
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": AXE_TAGS},
+    "resultTypes": ["violations"],
+    "preload": False,
+}
+RUN_AXE = "(options) => axe.run(document, options)"
 #: Narrow, documented exclusions: (rule id, CSS selector of the offending node, why).
 AXE_EXCLUSIONS: list[tuple[str, str, str]] = []
 
@@ -51,10 +77,27 @@ async ({ timeout, chart: chartClass }) => {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  window.scrollTo(0, 0);
-  if (window.MathJax && window.MathJax.startup && window.MathJax.startup.promise) {
-    await window.MathJax.startup.promise;
+  // MathJax loads when an equation comes near the screen (mlbio-math.js) and typesets what the
+  // reader sees: scroll to each equation too.
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const equations = document.querySelectorAll(".math");
+  if (equations.length && window.mlbioLoadMath) {
+    equations[0].scrollIntoView();
+    while (!(window.MathJax && window.MathJax.startup && window.MathJax.startup.promise)) {
+      if (Date.now() - start > timeout) break;
+      await sleep(50);
+    }
+    if (window.MathJax.startup && window.MathJax.startup.promise) {
+      await window.MathJax.startup.promise;
+    }
+    for (const equation of equations) {
+      equation.scrollIntoView({ block: "center" });
+      while (!equation.querySelector("mjx-container") && Date.now() - start < timeout) {
+        await sleep(25);
+      }
+    }
   }
+  window.scrollTo(0, 0);
   return true;
 }
 """
@@ -73,6 +116,9 @@ INSPECT = """
   })),
   binder: [...document.querySelectorAll("a[href*='mybinder.org']")].map((a) => a.href),
   code_blocks: document.querySelectorAll("div.highlight pre").length,
+  // Stylesheets that load without blocking (mlbio_book.speed) must be applied once loaded.
+  css_pending: [...document.querySelectorAll("link[rel=stylesheet][onload]")]
+    .filter((link) => link.media !== "all").map((link) => link.href),
   copy_buttons: document.querySelectorAll("button.copybtn").length,
   title: document.title,
 })
@@ -99,6 +145,8 @@ class Visit:
     axe: list[str] = field(default_factory=list)
     axe_dark: list[str] = field(default_factory=list)
     phone_width: tuple[int, int] = (0, 0)
+    css_pending: list[str] = field(default_factory=list)
+    theme_fonts: list[str] = field(default_factory=list)
 
 
 def site_pages(html: Path) -> list[str]:
@@ -125,6 +173,33 @@ def blocking_violations(result: dict) -> list[str]:
                 continue
             lines.append(f"{v['impact']} {v['id']}: {target} ({v['help']})")
     return lines
+
+
+def axe_source() -> str:
+    """The pinned axe-core's script; skip (fail in CI) when ``npm ci`` has not installed it."""
+    if not AXE.is_file():
+        message = f"no axe-core at {AXE}: run `npm ci` (make test does)"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return AXE.read_text(encoding="utf-8")
+
+
+def pinned_axe_version() -> str:
+    return json.loads((ROOT / "package.json").read_text())["devDependencies"]["axe-core"]
+
+
+def _axe(page, scheme: str) -> list[str]:
+    """Blocking axe violations of the page for a reader whose system is in ``scheme`` mode."""
+    page.emulate_media(color_scheme=scheme)
+    page.wait_for_function(
+        "(scheme) => document.documentElement.dataset.theme === scheme", arg=scheme
+    )
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(content=axe_source())
+    version = page.evaluate("() => axe.version")
+    assert version == pinned_axe_version(), f"axe-core {version} is not the pinned one"
+    return blocking_violations(page.evaluate(RUN_AXE, AXE_OPTIONS))
 
 
 @pytest.fixture(scope="module")
@@ -184,6 +259,11 @@ def _visit(
         "response",
         lambda r: r.status >= 400 and visit.errors.append(f"HTTP {r.status}: {r.url}"),
     )
+    # The theme's full icon fonts are replaced by subsets (mlbio_book.speed): never loaded.
+    page.on(
+        "request",
+        lambda r: "/vendor/fontawesome/webfonts/" in r.url and visit.theme_fonts.append(r.url),
+    )
     response = page.goto(url, wait_until="load")
     visit.status = response.status if response else None
     if redirect:  # a page that forwards the reader: look at where it lands
@@ -194,25 +274,19 @@ def _visit(
     visit.charts, visit.math = found["charts"], found["math"]
     visit.binder, visit.title = found["binder"], found["title"]
     visit.code_blocks, visit.copy_buttons = found["code_blocks"], found["copy_buttons"]
+    visit.css_pending = found["css_pending"]
     if audit:
-        from axe_playwright_python.sync_playwright import Axe
-
-        axe = Axe()
-        # No CSSOM preload: axe would re-fetch the stylesheets itself and resolve the theme's
-        # `@import "../basic.css"` against the page (a spurious 404). Only the rule
-        # css-orientation-lock needs the CSSOM, and no stylesheet here locks the orientation.
-        options = {"resultTypes": ["violations"], "preload": False}
-        visit.axe = blocking_violations(axe.run(page, options=options).response)
-        # The dark theme (pydata-sphinx-theme): colour contrast only.
-        # (Transitions off first: axe must not sample colours halfway through the switch.)
-        page.add_style_tag(content="* { transition: none !important; }")
-        page.evaluate(
-            "() => { document.documentElement.dataset.theme = 'dark';"
-            " document.documentElement.dataset.mode = 'dark'; }"
+        # A reader in light mode, then one in dark mode (the theme follows the system's
+        # preference: pydata-sphinx-theme's "auto" mode). Transitions off first: axe must not
+        # sample colours halfway through the switch.
+        # And every section drawn: axe measures targets and backgrounds where it scrolls them
+        # to, which is off while the sections around them still have estimated heights
+        # (content-visibility: auto). Drawn sections look exactly as with it.
+        page.add_style_tag(
+            content="* { transition: none !important; content-visibility: visible !important; }"
         )
-        page.wait_for_timeout(100)
-        dark = axe.run(page, options={**options, "runOnly": ["color-contrast"]}).response
-        visit.axe_dark = blocking_violations(dark)
+        visit.axe = _axe(page, "light")
+        visit.axe_dark = _axe(page, "dark")
         page.set_viewport_size(PHONE)
         page.wait_for_timeout(200)
         visit.phone_width = tuple(page.evaluate(PAGE_WIDTH))
@@ -318,8 +392,16 @@ def test_no_serious_accessibility_violations(http_visits: dict[str, Visit]) -> N
     assert _failures(http_visits, "axe") == {}
 
 
-def test_dark_theme_has_enough_contrast(http_visits: dict[str, Visit]) -> None:
+def test_no_serious_accessibility_violations_in_dark_mode(http_visits: dict[str, Visit]) -> None:
     assert _failures(http_visits, "axe_dark") == {}
+
+
+def test_deferred_stylesheets_apply_and_icon_fonts_are_the_subsets(
+    http_visits: dict[str, Visit], file_visits: dict[str, Visit]
+) -> None:
+    for visits in (http_visits, file_visits):
+        assert _failures(visits, "css_pending") == {}
+        assert _failures(visits, "theme_fonts") == {}
 
 
 def test_pages_fit_a_phone_screen(http_visits: dict[str, Visit]) -> None:
@@ -407,3 +489,201 @@ def test_redirect_pages_land_on_a_page_of_the_book(
         for page in redirects:
             visit = visits[page]
             assert visit.final_url != visit.url and "Page not found" not in visit.title, page
+
+
+# ---------------------------------------------------------------------------------------------
+# The keyboard: skip link, every control reachable with Tab and visibly focused, search dialog
+# ---------------------------------------------------------------------------------------------
+
+#: Marks every control a keyboard user must reach (visible, enabled, not taken out of the tab
+#: order with tabindex="-1") with data-kb, and returns how many there are.
+MARK_CONTROLS = """
+() => {
+  const selector = "a[href], button, input, select, textarea, summary, [tabindex]";
+  let n = 0;
+  for (const el of document.querySelectorAll(selector)) {
+    if (el.tabIndex < 0 || el.disabled || el.closest("[inert], dialog:not([open])")) continue;
+    if (!el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width < 1 || box.height < 1) continue;
+    el.dataset.kb = String(n++);
+  }
+  return n;
+}
+"""
+
+#: The focused control: its mark, and whether it shows a focus indicator (an outline or a
+#: box shadow that it does not have when it is not focused).
+FOCUSED = r"""
+() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
+  // A box shadow draws a ring if it is not transparent and has an offset, a blur or a spread.
+  const ring = style.boxShadow.split(/,(?![^(]*\))/).some((shadow) => {
+    if (shadow === "none" || /rgba\([^)]*,\s*0\)/.test(shadow)) return false;
+    return (shadow.match(/-?[\d.]+px/g) || []).some((length) => parseFloat(length) !== 0);
+  });
+  return {
+    kb: el.dataset.kb ?? null,
+    what: el.outerHTML.slice(0, 120),
+    visible: el.matches(":focus-visible") && (outline || ring),
+  };
+}
+"""
+
+
+def _keyboard_pages() -> list[str]:
+    return [f"{page.docname}.html" for page in toc.pages()]
+
+
+@pytest.mark.parametrize("page_name", _keyboard_pages())
+def test_keyboard_reaches_every_control_with_a_visible_focus(
+    browser, served: str, page_name: str
+) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(served + page_name, wait_until="load")
+    page.evaluate(WAIT_FOR_RENDERING, {"timeout": RENDER_TIMEOUT_MS, "chart": CHART_CLASS})
+    total = page.evaluate(MARK_CONTROLS)
+    assert total > 5, "no controls found"
+    reached, invisible, seen = set(), [], 0
+    # Tab through the page from the top until focus comes back to the first control.
+    page.keyboard.press("Tab")
+    first = page.evaluate(FOCUSED)
+    assert first and "skip" in first["what"].lower(), (
+        f"the first Tab should reach the skip link: {first}"
+    )
+    current = first
+    for _ in range(total * 2 + 20):
+        if current is not None:
+            if current["kb"] is not None:
+                reached.add(current["kb"])
+            if not current["visible"]:
+                invisible.append(current["what"])
+        page.keyboard.press("Tab")
+        current = page.evaluate(FOCUSED)
+        seen += 1
+        if current is not None and current["kb"] == first["kb"]:
+            break
+    missing = page.evaluate(
+        "(reached) => [...document.querySelectorAll('[data-kb]')]"
+        ".filter((el) => !reached.includes(el.dataset.kb)).map((el) => el.outerHTML.slice(0, 120))",
+        sorted(reached),
+    )
+    context.close()
+    assert missing == [], f"{len(missing)} of {total} controls never get the keyboard focus"
+    assert invisible == [], f"{len(invisible)} controls show no focus indicator"
+
+
+def test_skip_link_moves_to_the_content(browser, served: str) -> None:
+    chapter = next(p for p in toc.pages() if p.is_chapter)
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(f"{served}{chapter.docname}.html", wait_until="load")
+    page.keyboard.press("Tab")
+    skip = page.locator("#pst-skip-link a")
+    assert page.evaluate("() => document.activeElement.closest('#pst-skip-link') !== null")
+    # The theme slides the focused link in from above the screen (a CSS transition).
+    page.wait_for_function(
+        "() => document.querySelector('#pst-skip-link a').getBoundingClientRect().top >= 0",
+        timeout=5000,
+    )
+    box = skip.bounding_box()
+    assert box and box["y"] >= 0 and box["width"] > 20, "the focused skip link is not on screen"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main-content")
+    # The next Tab continues inside the content, past the header and the sidebar.
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.closest('#main-content') !== null")
+    context.close()
+
+
+@pytest.mark.parametrize("how", ["shortcut", "button"])
+def test_search_dialog_opens_and_closes_from_the_keyboard(browser, served: str, how: str) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(served + _keyboard_pages()[0], wait_until="load")
+    dialog = page.locator("#pst-search-dialog")
+    assert not dialog.evaluate("(d) => d.open")
+    if how == "shortcut":
+        page.keyboard.press("Control+k")
+    else:  # Tab to the visible search button, then Enter
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            if page.evaluate("() => document.activeElement.matches('.search-button__button')"):
+                break
+        else:
+            raise AssertionError("Tab never reached the search button")
+        page.keyboard.press("Enter")
+    page.wait_for_function("() => document.getElementById('pst-search-dialog').open")
+    assert page.evaluate(
+        "() => document.activeElement === document.querySelector('#pst-search-dialog input')"
+    ), "the search field should have the focus"
+    page.keyboard.type("data")
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => !document.getElementById('pst-search-dialog').open")
+    context.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Printing a chapter
+# ---------------------------------------------------------------------------------------------
+
+#: The printable width of an A4 page with the print stylesheet's 15 mm margins, in CSS pixels.
+A4_CONTENT_PX = (210 - 2 * 15) / 25.4 * 96
+
+PRINTED = """
+(limit) => {
+  const shown = (el) => el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true });
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + [...el.classList].slice(0, 3).map((c) => "." + c).join("");
+  const past = [];
+  for (const el of document.querySelectorAll("body *")) {
+    if (!shown(el)) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width > 0 && box.height > 0 && box.right > limit + 1) {
+      past.push(`${name(el)} ends at ${Math.round(box.right)} px`);
+    }
+  }
+  const article = document.querySelector("article.bd-article");
+  const external = [...article.querySelectorAll("a.reference.external[href^='http']")]
+    .filter((a) => !a.closest(".bibliography, #mlbio-cite"));
+  return {
+    past: past.slice(0, 20),
+    chrome: [...document.querySelectorAll(
+      ".bd-header, .bd-sidebar-primary, .bd-sidebar-secondary, .prev-next-area, button"
+    )].filter(shown).map(name).slice(0, 10),
+    figures: [...article.querySelectorAll("img, div.mlbio-altair svg.marks")].length,
+    figures_shown: [...article.querySelectorAll("img, div.mlbio-altair svg.marks")]
+      .filter(shown).length,
+    solutions: [...article.querySelectorAll(".solution")].map((s) =>
+      [...s.children].slice(1).some(shown)),
+    urls: external.map((a) => getComputedStyle(a, "::after").content).slice(0, 50),
+    code: [...article.querySelectorAll("div.highlight pre")].map((p) =>
+      getComputedStyle(p).whiteSpace),
+  };
+}
+"""
+
+
+@pytest.mark.parametrize("docname", [page.docname for page in toc.chapters()])
+def test_chapter_prints_within_the_page(browser, served: str, docname: str, tmp_path) -> None:
+    width = int(A4_CONTENT_PX)
+    context = browser.new_context(viewport={"width": width, "height": 1000})
+    page = context.new_page()
+    page.goto(f"{served}{docname}.html", wait_until="load")
+    page.evaluate(WAIT_FOR_RENDERING, {"timeout": RENDER_TIMEOUT_MS, "chart": CHART_CLASS})
+    page.emulate_media(media="print")
+    page.wait_for_timeout(300)
+    found = page.evaluate(PRINTED, width)
+    pdf = page.pdf(path=str(tmp_path / "chapter.pdf"), prefer_css_page_size=True)
+    context.close()
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page>") >= 2
+    assert found["past"] == [], "cut off at the right margin of an A4 page"
+    assert found["chrome"] == [], "sidebars, menus or buttons on paper"
+    assert found["figures_shown"] == found["figures"], "a figure or chart is not printed"
+    assert found["solutions"] and all(found["solutions"]), "solutions are not printed"
+    assert all(style in ("pre-wrap", "break-spaces") for style in found["code"]), "code not wrapped"
+    assert found["urls"] and all("://" in after for after in found["urls"]), found["urls"][:3]

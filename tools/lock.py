@@ -2,7 +2,9 @@
 
 * ``requirements.txt``: ``mlbio`` with its groups ``book``, ``test`` and ``lint``, editable.
 * ``binder/requirements.txt``: ``mlbio``'s own dependencies (what a chapter needs to run),
-  constrained to the versions of ``requirements.txt``, so Binder runs what the build ran.
+  constrained to the versions of ``requirements.txt``, so Binder runs what the build ran; except
+  the packages of :data:`BINDER_FREE`, which the build's tools hold back and Binder's own
+  JupyterLab needs newer (Binder installs this file on top of its base environment).
 
 uv keeps the versions already pinned in a file unless a declared dependency needs another one
 (``--upgrade-package NAME`` moves one on). ``--check`` compiles into a temporary folder and
@@ -26,6 +28,12 @@ from pathlib import Path
 from mlbio_book.toc import ROOT
 
 GROUPS = ("book", "test", "lint")
+#: Pins of requirements.txt that binder/requirements.txt does not follow, and why.
+BINDER_FREE = {
+    "jsonschema": "jupyter-book 1 needs jsonschema<4, but Binder's JupyterLab server "
+    "(jupyter-events, jupyterlab-server) needs >=4.18: with 3.2 it does not start",
+    "pyrsistent": "only jsonschema 3 needs it",
+}
 PYTHON = "3.11.7"  # the patch level matters: soupsieve 4.1 needs 3.11.5
 HEADER = "make lock"
 
@@ -50,7 +58,11 @@ def compile_all(out: Path, extra: list[str]) -> None:
     )
     with tempfile.TemporaryDirectory() as tmp:
         constraints = Path(tmp) / "constraints.txt"
-        pins = [ln for ln in main.read_text().splitlines() if "==" in ln and not ln.startswith("#")]
+        pins = [
+            ln
+            for ln in main.read_text().splitlines()
+            if "==" in ln and not ln.startswith("#") and ln.split("==")[0] not in BINDER_FREE
+        ]
         constraints.write_text("\n".join(pins) + "\n")
         binder = out / "binder" / "requirements.txt"
         binder.parent.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,9 @@ concern:
 :mod:`.anchors`           stable section ids, renamed pages and labels, published anchors
 :mod:`.exercises`         level badges and unique ids of exercises; their source rules
 :mod:`.assets`            static files, MathJax and Vega served locally, link previews,
-                          sitemap, 404 and root pages
+                          the print stylesheet, sitemap, 404 and root pages
+:mod:`.speed`             what a page loads and when: deferred CSS, lazy images and
+                          MathJax, icon fonts cut to the icons used
 :mod:`.repairs`           fixes of third-party markup
 ========================  ===================================================================
 
@@ -43,6 +45,7 @@ CONCERNS = (
     "mlbio_book.citation",
     "mlbio_book.exercises",
     "mlbio_book.assets",
+    "mlbio_book.speed",
     "mlbio_book.repairs",
 )
 

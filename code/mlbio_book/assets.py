@@ -8,16 +8,20 @@
   on each page.
 * Adds ``book/_templates`` to ``templates_path`` (theme overrides; see their comments).
 * Points ``mathjax_path`` at the vendored MathJax instead of a CDN and loads MathJax only on
-  pages that hold mathematics; adds the chart loader only to pages that hold a chart.
+  pages that hold mathematics, and there only when an equation nears the screen (the loader
+  ``mlbio-math.js``, MathJax's lazy typesetting); adds the chart loader only to pages that hold
+  a chart.
 * Defers the theme's scripts that may wait, and drops sphinx-thebe's files when the book offers
   no live code.
 * Link previews (sphinxext-opengraph): Open Graph and Twitter card tags with a social card
-  image made at build time (no request to a third party when a page is read).
+  image made at build time, with the book's logo (no request to a third party when a page is
+  read); a chapter's description comes from :mod:`mlbio_book.chapters`.
 * Writes the 404 page's body, a valid root ``index.html`` and ``sitemap.xml``.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -35,7 +39,10 @@ logger = logging.getLogger(__name__)
 STATIC = "book/_static"
 TEMPLATES = "book/_templates"
 LOADER = "mlbio-altair.js"
+MATH_LOADER = "mlbio-math.js"
 CSS = "custom.css"
+PRINT_CSS = "mlbio-print.css"
+LOGO = "book/_static/mlbio-logo.png"
 CHART_MARKER = f'class="{CHART_CLASS}"'
 #: What marks a page as holding mathematics for MathJax (Sphinx's math nodes and delimiters).
 MATH_MARKERS = ('class="math', "\\(", "\\[", "$$")
@@ -62,6 +69,13 @@ def _configure(app: Sphinx, config: Config) -> None:
     config.mathjax_path = MATHJAX
     # Jupyter Book sets html_title from _config.yml's title, not Sphinx's project.
     config.ogp_site_name = config.html_title or config.project
+    # Link previews carry the book's logo (tools/logo.py draws it), not Sphinx's.
+    if (root / LOGO).is_file():
+        config.ogp_social_cards = {
+            "image_mini": LOGO,
+            "line_color": "#0072B2",
+            **(config.ogp_social_cards or {}),
+        }
     if config.html_baseurl:
         config.ogp_site_url = config.html_baseurl
         # GitHub Pages serves 404.html for any missing path, so its links must be absolute.
@@ -87,6 +101,8 @@ def _check_vendor(app: Sphinx) -> None:
                 "(the book's build does it before every build)."
             )
     app.add_css_file(CSS)
+    # The book on paper: media="print", so it never delays the page on screen.
+    app.add_css_file(PRINT_CSS, media="print")
 
 
 def _deferred(js: object) -> object:
@@ -130,6 +146,22 @@ def _is_mathjax(js: object) -> bool:
     return filename.endswith(MATHJAX) or body.startswith("window.MathJax")
 
 
+def _lazy_mathjax(js: object) -> object:
+    """Turn MathJax's script into the loader that fetches it when an equation nears the screen.
+
+    Its configuration asks for the lazy-typesetting module (see ``book/_static/mlbio-math.js``).
+    """
+    attrs = getattr(js, "attributes", {})
+    body = attrs.get("body", "")
+    if body.startswith("window.MathJax"):
+        config = json.loads(body.split("=", 1)[1].strip().rstrip(";") or "{}")
+        loader = config.setdefault("loader", {})
+        loader["load"] = sorted({*loader.get("load", []), "ui/lazy"})
+        new_body = "window.MathJax = " + json.dumps(config, sort_keys=True)
+        return type(js)(None, priority=js.priority, **{**attrs, "body": new_body})  # type: ignore[attr-defined]
+    return type(js)(f"_static/{MATH_LOADER}", priority=js.priority, defer="defer")  # type: ignore[attr-defined]
+
+
 def _page_assets(
     app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
 ) -> None:
@@ -144,6 +176,8 @@ def _page_assets(
             scripts[:] = [_deferred(js) for js in scripts]
         if not any(marker in body for marker in MATH_MARKERS):
             scripts[:] = [js for js in scripts if not _is_mathjax(js)]
+        else:
+            scripts[:] = [_lazy_mathjax(js) if _is_mathjax(js) else js for js in scripts]
     styles = context.get("css_files")
     if not thebe and isinstance(styles, list):
         styles[:] = [css for css in styles if not _is_thebe(css)]

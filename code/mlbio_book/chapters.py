@@ -71,12 +71,43 @@ def table_markdown(rows: list[dict[str, Any]]) -> str:
     return render("instructors-table.md", rows=rows)
 
 
-def description(meta: dict[str, Any]) -> str:
-    """A chapter's page description: its ``description`` field, else its objectives."""
+#: Characters a page description may have: search engines and link previews cut longer ones.
+DESCRIPTION_LENGTH = 200
+
+
+def shorten(text: str, limit: int = DESCRIPTION_LENGTH) -> str:
+    """``text`` in at most ``limit`` characters: whole sentences if one fits, else cut at a word."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit + 1]
+    ends = [
+        i + 1
+        for i, ch in enumerate(head)
+        if ch in ".!?" and (i + 1 == len(head) or head[i + 1] == " ")
+    ]
+    if ends:
+        return text[: ends[-1]]
+    return head[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def description(meta: dict[str, Any], limit: int = DESCRIPTION_LENGTH) -> str:
+    """A chapter's page description, in one or two sentences of at most ``limit`` characters.
+
+    Its ``description`` field if it has one, else what the reader will learn: as many of its
+    objectives, in order, as fit (at least the first, shortened if it must be).
+    """
     if meta.get("description"):
-        return " ".join(meta["description"].split())
-    objectives = [o.rstrip(".") for o in meta["objectives"]]
-    return "You will learn to: " + "; ".join(o[:1].lower() + o[1:] for o in objectives) + "."
+        return shorten(meta["description"], limit)
+    objectives = [o.strip().rstrip(".") for o in meta["objectives"]]
+    objectives = [o[:1].lower() + o[1:] for o in objectives]
+    text = "You will learn to: " + objectives[0] + "."
+    for objective in objectives[1:]:
+        longer = text[:-1] + "; " + objective + "."
+        if len(longer) > limit:
+            break
+        text = longer
+    return shorten(text, limit)
 
 
 class ChapterInfo(SphinxDirective):

@@ -24,6 +24,10 @@ HALIGN = re.compile(r'(<th\b[^>]*?) halign="(left|right|center)"')
 #: myst-nb's hidden-code toggles put ``<p>`` inside ``<summary>`` (only phrasing content is
 #: allowed there); custom.css gives the ``<span>`` the ``<p>``'s rules.
 SUMMARY_P = re.compile(r'<p class="(collapsed|expanded) admonition-title">(.*?)</p>')
+#: myst-nb names its show/hide-code toggles "Toggle hidden content" while they show "Show code
+#: cell source": a voice-control user who says what they see misses them, and axe-core 4.14
+#: reports it (label-content-name-mismatch, serious). Without the label, the visible text names it.
+SUMMARY_LABEL = '<summary aria-label="Toggle hidden content">'
 #: sphinx-thebe's inline configuration names a CDN and an unrelated Binder repository.
 THEBE_CONFIG = re.compile(r'\s*<script type="text/x-thebe-config">.*?</script>', re.S)
 #: pydata-sphinx-theme folds a page's sub-pages (``sections:`` in _toc.yml) into a ``<details>``
@@ -42,6 +46,7 @@ def repair_body(body: str, *, thebe: bool = False) -> str:
     body = PANDAS_STYLE.sub("", body)
     body = HALIGN.sub(r'\1 style="text-align: \2"', body)
     body = SUMMARY_P.sub(r'<span class="\1 admonition-title">\2</span>', body)
+    body = body.replace(SUMMARY_LABEL, "<summary>")
     if not thebe:
         body = THEBE_CONFIG.sub("", body)
     return body
