@@ -230,3 +230,25 @@ def test_markup_repairs() -> None:
     assert repairs.repair_body(own) == own
     # The thebe configuration stays when the book offers live code.
     assert "x-thebe-config" in repairs.repair_body(pandas_html, thebe=True)
+
+
+def test_sidebar_folds_get_a_name() -> None:
+    from markupsafe import Markup
+
+    nav = Markup(
+        '<li class="has-children"><a href="x.html">X</a><details><summary>'
+        '<span class="toctree-toggle" role="presentation"><i class="fa-solid"></i></span>'
+        "</summary><ul><li>Y</li></ul></details></li>"
+    )
+    calls = []
+
+    def generate(*args, **kwargs):
+        calls.append((args, kwargs))
+        return nav
+
+    wrapped = repairs._named_nav(generate)
+    out = wrapped("sidebar", maxdepth=4)
+    assert isinstance(out, Markup) and calls == [(("sidebar",), {"maxdepth": 4})]
+    summary = BeautifulSoup(str(out), "html.parser").summary
+    assert summary["aria-label"] == "Show or hide the sub-pages"
+    assert repairs._named_nav(wrapped) is wrapped  # wrapped once, however often called

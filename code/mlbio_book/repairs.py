@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from markupsafe import Markup
 from sphinx.application import Sphinx
 
 #: docutils writes a reference list as ``<div role="list">`` of ``<div role="doc-biblioentry">``:
@@ -25,6 +26,14 @@ HALIGN = re.compile(r'(<th\b[^>]*?) halign="(left|right|center)"')
 SUMMARY_P = re.compile(r'<p class="(collapsed|expanded) admonition-title">(.*?)</p>')
 #: sphinx-thebe's inline configuration names a CDN and an unrelated Binder repository.
 THEBE_CONFIG = re.compile(r'\s*<script type="text/x-thebe-config">.*?</script>', re.S)
+#: pydata-sphinx-theme folds a page's sub-pages (``sections:`` in _toc.yml) into a ``<details>``
+#: whose ``<summary>`` holds only a decorative chevron: axe reports a summary with no name
+#: (serious), on every page, because every page carries the sidebar.
+NAMELESS_SUMMARY = '<summary><span class="toctree-toggle" role="presentation">'
+NAMED_SUMMARY = (
+    '<summary aria-label="Show or hide the sub-pages">'
+    '<span class="toctree-toggle" role="presentation">'
+)
 
 
 def repair_body(body: str, *, thebe: bool = False) -> str:
@@ -36,6 +45,24 @@ def repair_body(body: str, *, thebe: bool = False) -> str:
     if not thebe:
         body = THEBE_CONFIG.sub("", body)
     return body
+
+
+def repair_nav(html: str) -> str:
+    """Return the sidebar's navigation HTML with a name for each fold of sub-pages."""
+    repaired = str(html).replace(NAMELESS_SUMMARY, NAMED_SUMMARY)
+    return Markup(repaired) if isinstance(html, Markup) else repaired
+
+
+def _named_nav(generate: Any) -> Any:
+    """Wrap the theme's ``generate_toctree_html`` so that its output gets :func:`repair_nav`."""
+    if getattr(generate, "mlbio_repaired", False):
+        return generate
+
+    def generate_named(*args: Any, **kwargs: Any) -> Any:
+        return repair_nav(generate(*args, **kwargs))
+
+    generate_named.mlbio_repaired = True  # type: ignore[attr-defined]
+    return generate_named
 
 
 def unique_scripts(scripts: list) -> list:
@@ -61,6 +88,8 @@ def _repair(app: Sphinx, pagename: str, templatename: str, context: dict, doctre
 
     if "body" in context:
         context["body"] = repair_body(context["body"], thebe=thebe_enabled(app))
+    if callable(context.get("generate_toctree_html")):
+        context["generate_toctree_html"] = _named_nav(context["generate_toctree_html"])
     scripts = context.get("script_files")
     if isinstance(scripts, list):
         scripts[:] = unique_scripts(scripts)
