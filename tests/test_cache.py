@@ -201,3 +201,51 @@ def test_an_array_of_objects_is_refused_and_nothing_is_written(reg: Registry) ->
     with pytest.raises(TypeError, match="numbers or booleans"):
         cache.cached_array("bad", ["ham10000_images"], lambda: [1, 2])
     assert reg.files() == []
+
+
+def test_a_half_written_table_is_never_visible(
+    reg: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process reading while a table is written sees no file, never half of one."""
+    target = cache.cache_path("features", ["ham10000_images"])
+    real = pd.DataFrame.to_parquet
+    seen = []
+
+    def interrupted(frame: pd.DataFrame, path: str, *args: object, **kwargs: object) -> None:
+        real(frame, path, *args, **kwargs)
+        data = Path(path).read_bytes()
+        Path(path).write_bytes(data[: len(data) // 2])  # half of the table is on disk ...
+        seen.append(target.exists())  # ... what a second notebook would find now
+        raise KeyboardInterrupt  # ... and the build is stopped
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cache.cached_frame("features", ["ham10000_images"], Counter())
+    assert seen == [False]
+    assert reg.files() == []  # neither the table nor the temporary file
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", real)
+    build = Counter()
+    pd.testing.assert_frame_equal(
+        cache.cached_frame("features", ["ham10000_images"], build), _table()
+    )
+    assert build.calls == 1
+
+
+def test_a_half_written_array_is_never_visible(
+    reg: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = cache.cache_path("masks", ["ham10000_images"], suffix=".npy")
+    real = np.save
+    seen = []
+
+    def interrupted(path: str, array: np.ndarray, **kwargs: object) -> None:
+        real(path, array, **kwargs)
+        data = Path(path).read_bytes()
+        Path(path).write_bytes(data[: len(data) // 2])
+        seen.append(target.exists())
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "save", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cache.cached_array("masks", ["ham10000_images"], lambda: np.ones((50, 4, 4), bool))
+    assert seen == [False] and reg.files() == []

@@ -7,7 +7,10 @@ In one run, each into a fresh temporary folder (its own notebook cache):
 2. in the second folder: a warm rebuild with no change, and a one-chapter rebuild
    (``--chapter``) after a one-line prose edit of ``--edit-page`` (restored afterwards);
 3. each notebook's run time, CPU time and peak memory (from the 1-worker build, where no two
-   notebooks compete).
+   notebooks compete), and the same for each data-preparation step (:mod:`mlbio.prepare`),
+   which the build runs before the notebooks. The steps fill the data cache
+   (``MLBIO_DATA_DIR``), which the temporary folders do not reset: unless that cache is empty,
+   the steps' figures are those of finding the tables already there.
 
 Every figure is wall time and CPU time (user + system of the build and all its children): on
 a shared machine the wall times are inflated, the CPU times much less. Writes
@@ -49,6 +52,7 @@ def timed(label: str, **kwargs: object) -> dict:
     return {
         "seconds": round(result.seconds, 1),
         "cpu_seconds": round(result.cpu_seconds, 1),
+        "prepare_seconds": round(result.prepare_seconds, 1),
         "execute_seconds": round(result.execute_seconds, 1),
         "sphinx_seconds": round(result.sphinx_seconds, 1),
         "executed": {
@@ -58,6 +62,14 @@ def timed(label: str, **kwargs: object) -> dict:
                 "peak_mb": round(run.peak_mb),
             }
             for run in result.runs
+        },
+        "prepared": {
+            step.name: {
+                "seconds": round(step.seconds, 1),
+                "cpu_seconds": round(step.cpu_seconds, 1),
+                "peak_mb": round(step.peak_mb),
+            }
+            for step in result.prepared
         },
     }
 
@@ -142,6 +154,11 @@ def main() -> int:
             f"{name:<34}{fig['seconds']:>9}{fig['cpu_seconds']:>9}{fig['peak_mb']:>9}"
             + ("  OVER" if over else "")
         )
+    prepared = results["cold_1_worker"]["prepared"]
+    if prepared:
+        print(f"\n{'preparation step (1-worker build)':<34}{'wall s':>9}{'CPU s':>9}{'peak MB':>9}")
+        for name, fig in prepared.items():
+            print(f"{name:<34}{fig['seconds']:>9}{fig['cpu_seconds']:>9}{fig['peak_mb']:>9}")
     print(f"\nwritten to {out / 'results.json'}")
     return 0
 

@@ -23,7 +23,8 @@ Facts that the extensions, the tools and the tests share, each read in one place
 :mod:`.sources` (labels, headings and directives of a page's source), :mod:`.browser` (how to
 launch Chromium), and :mod:`mlbio.altair` (the chart class, the site-build variable).
 
-Tools: :mod:`.build` (``make book``, ``make chapter``), :mod:`.serve` (``make preview``),
+Tools: :mod:`.build` (``make book``, ``make chapter``), :mod:`.prepare` (the data-preparation
+steps the notebooks to execute declare, run before them), :mod:`.serve` (``make preview``),
 :mod:`.vendor` (the site's JavaScript), :mod:`.budgets` (page weights).
 """
 

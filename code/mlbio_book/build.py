@@ -3,7 +3,8 @@
 ``python -m mlbio_book.build`` (``make book``):
 
 1. vendors the JavaScript the site serves itself (:mod:`mlbio_book.vendor`);
-2. executes, on all cores, every notebook of ``_toc.yml`` whose outputs the cache does not hold
+2. runs the data-preparation steps those notebooks declare (:mod:`mlbio_book.prepare`), then
+   executes, on all cores, every notebook of ``_toc.yml`` whose outputs the cache does not hold
    (:func:`mlbio_book.execution.execute`); a failing cell stops here, printing the notebook, the
    cell and its traceback;
 3. runs ``jupyter-book build . -W -n --keep-going``, which finds every notebook in the cache;
@@ -27,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlbio_book import execution, toc, vendor
+from mlbio_book import execution, prepare, toc, vendor
 from mlbio_book.toc import ROOT
 
 WARNING = re.compile(r"(^|: )(WARNING|ERROR|CRITICAL|SEVERE): ")
@@ -45,9 +46,11 @@ class BuildResult:
     html: Path
     seconds: float = 0.0
     execute_seconds: float = 0.0
+    prepare_seconds: float = 0.0
     sphinx_seconds: float = 0.0
     cpu_seconds: float = 0.0
     runs: list[execution.Run] = field(default_factory=list)
+    prepared: list[prepare.Prepared] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     not_executed: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
@@ -121,20 +124,29 @@ def build(
         env[execution.NOT_EXECUTED_ENV] = os.pathsep.join(result.not_executed)
         env[execution.CHAPTER_ENV] = page.relative_to(root).with_suffix("").as_posix()
 
+    todo = targets if force else execution.stale(cache, targets)
     t0 = time.perf_counter()
-    result.runs = execution.execute(
-        targets,
-        cache,
-        workers=workers,
-        timeout=config.get("nb_execution_timeout"),
-        allow_errors=bool(config.get("nb_execution_allow_errors")),
-        force=force,
-        log=log,
-    )
+    result.prepared = prepare.run(prepare.steps_for(todo), log=log)
+    result.prepare_seconds = time.perf_counter() - t0
+    failed_steps = [step for step in result.prepared if step.error]
+    t0 = time.perf_counter()
+    if not failed_steps:
+        result.runs = execution.execute(
+            todo,
+            cache,
+            workers=workers,
+            timeout=config.get("nb_execution_timeout"),
+            allow_errors=bool(config.get("nb_execution_allow_errors")),
+            force=True,  # exactly the notebooks found stale above
+            log=log,
+        )
     result.execute_seconds = time.perf_counter() - t0
     failed = [run for run in result.runs if run.error]
-    if failed:
+    if failed or failed_steps:
         result.problems = [
+            f"preparation step {step.name} failed:\n{step.error}" for step in failed_steps
+        ]
+        result.problems += [
             f"{run.path.relative_to(root)}: a cell failed:\n{run.error}" for run in failed
         ]
         result.seconds = time.perf_counter() - start
@@ -195,9 +207,15 @@ def main(argv: list[str] | None = None) -> int:
             print("  " + line, file=sys.stderr)
         return 1
     executed = sum(r.seconds for r in result.runs)
+    prepared = (
+        f"{len(result.prepared)} preparation step(s), {result.prepare_seconds:.1f} s; "
+        if result.prepared
+        else ""
+    )
     print(
-        f"Strict build succeeded in {result.seconds:.1f} s ({len(result.runs)} notebook(s) "
-        f"executed, {executed:.1f} s of notebook time; Sphinx {result.sphinx_seconds:.1f} s; "
+        f"Strict build succeeded in {result.seconds:.1f} s ({prepared}"
+        f"{len(result.runs)} notebook(s) executed, {executed:.1f} s of notebook time; "
+        f"Sphinx {result.sphinx_seconds:.1f} s; "
         f"{result.cpu_seconds:.1f} s CPU): open {result.html / 'index.html'} or `make preview`."
     )
     return 0

@@ -9,6 +9,7 @@ A chapter declares, in its YAML front matter::
       time_read: 20 min
       time_run: 1 min
       description: "..."                      # optional, for link previews
+      prepare: [melanoma-tables]              # optional, see mlbio.prepare
 
 The schema is ``chapter.schema.json`` beside this module. Everything that shows or checks this
 block (the ``{chapter-info}`` box, the instructors' table, the page description, the tests) calls
@@ -25,6 +26,7 @@ from typing import Any
 
 import jsonschema
 import jupytext
+from mlbio.prepare import STEPS
 
 from mlbio_book.levels import LEVELS
 
@@ -39,6 +41,7 @@ class ChapterMetaError(ValueError):
 def _schema() -> dict[str, Any]:
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     schema["definitions"]["level"] = {"enum": list(LEVELS)}
+    schema["definitions"]["prepare_step"] = {"enum": list(STEPS)}
     jsonschema.Draft7Validator.check_schema(schema)
     return schema
 
