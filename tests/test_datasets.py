@@ -473,3 +473,21 @@ def test_every_data_set_has_a_card_and_a_loader() -> None:
     assert [name for name in names if name not in cards] == [], "add a card to data/README.md"
     assert [name for name in names if name not in ds.LOADERS] == [], "add a loader"
     assert [name for name in cards if name not in names] == [], "a card of no data set"
+
+
+def test_atomic_directory_replaces_a_folder_whole_or_not_at_all(tmp_path: Path) -> None:
+    folder = tmp_path / "tables"
+    folder.mkdir()
+    (folder / "old.txt").write_text("old")
+    with pytest.raises(RuntimeError, match="stopped"):
+        with ds.atomic_directory(folder) as tmp:
+            (tmp / "new.txt").write_text("half")
+            raise RuntimeError("stopped")
+    # An interrupted write leaves the old folder as it was and no temporary folder behind.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tables"]
+    assert sorted(p.name for p in folder.iterdir()) == ["old.txt"]
+    with ds.atomic_directory(folder) as tmp:
+        (tmp / "new.txt").write_text("new")
+        assert not (folder / "new.txt").exists()  # nothing visible before the block ends
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tables"]
+    assert sorted(p.name for p in folder.iterdir()) == ["new.txt"]

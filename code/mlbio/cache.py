@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import os
 import re
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -145,19 +143,6 @@ def cache_path(
     return _datasets.cache_dir() / "tidy" / f"{name}-{key}{suffix}"
 
 
-def _write_atomically(target: Path, name: str, write: Callable[[str], None]) -> None:
-    """Write through a temporary file in the target's folder, then rename it into place."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".tmp-{name}-", suffix=target.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 def cached_frame(
     name: str,
     datasets: Sequence[str],
@@ -203,7 +188,7 @@ def cached_frame(
             f"The build function of the cached table {name!r} returned a "
             f"{type(frame).__name__}; it must return a pandas DataFrame."
         )
-    _write_atomically(target, name, frame.to_parquet)
+    _datasets.atomic_write(target, frame.to_parquet)
     # Read it back, so that the first call returns exactly what every later call will.
     return pd.read_parquet(target)
 
@@ -246,5 +231,5 @@ def cached_array(
             f"The build function of the cached array {name!r} returned {what}; it must return "
             "a NumPy array of numbers or booleans."
         )
-    _write_atomically(target, name, lambda path: np.save(path, array, allow_pickle=False))
+    _datasets.atomic_write(target, lambda path: np.save(path, array, allow_pickle=False))
     return np.load(target, allow_pickle=False)

@@ -27,6 +27,7 @@ from the registry and the cards, and a test fails while a data set lacks its car
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import difflib
 import functools
@@ -36,7 +37,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -480,10 +481,23 @@ def _tidy_key(dataset: str, extra: str = "") -> str:
     return f"{dataset}-{digest.hexdigest()[:16]}"
 
 
-def _atomic_write(target: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file in the same folder, then rename: never half a file."""
+def atomic_write(target: Path, write: Callable[[Path], None]) -> None:
+    """Write a file through a temporary file in the same folder, then rename it into place.
+
+    Readers (another notebook running side by side, a rerun after a crash) see either no file or
+    the whole file, never half of one.
+
+    Parameters
+    ----------
+    target
+        The file to write.
+    write
+        Called with the temporary file's path; writes the content there.
+
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+    prefix = f".tmp-{target.stem}-"
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=prefix, suffix=target.suffix)
     os.close(fd)
     try:
         write(Path(tmp))
@@ -493,12 +507,43 @@ def _atomic_write(target: Path, write: Callable[[Path], None]) -> None:
             os.remove(tmp)
 
 
+@contextlib.contextmanager
+def atomic_directory(folder: Path) -> Iterator[Path]:
+    """Fill a folder all at once: yield a temporary sibling, then put it in the folder's place.
+
+    Write the files into the yielded folder; when the ``with`` block ends without an error, it
+    replaces ``folder`` (an older copy is removed). On an error nothing is left behind and
+    ``folder`` is untouched.
+
+    Parameters
+    ----------
+    folder
+        The folder to (re)create.
+
+    Yields
+    ------
+    pathlib.Path
+        The temporary folder to write into.
+
+    """
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".tmp-{folder.name}-"))
+    try:
+        yield tmp
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(tmp, folder)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+
+
 def _cached_frame(dataset: str, build: Callable[[], pd.DataFrame], extra: str = "") -> pd.DataFrame:
     target = cache_dir() / "tidy" / f"{_tidy_key(dataset, extra)}.parquet"
     if target.is_file():
         return pd.read_parquet(target)
     frame = build()
-    _atomic_write(target, lambda p: frame.to_parquet(p))
+    atomic_write(target, lambda p: frame.to_parquet(p))
     return frame
 
 
@@ -637,19 +682,11 @@ def load_tcga_counts() -> TCGACounts:
         assert genes is not None
         samples = parse_tcga_barcodes([b for b, _ in types])
         samples.insert(0, "cancer_type", [c for _, c in types])
-        tmp = Path(tempfile.mkdtemp(dir=folder.parent if folder.parent.exists() else None))
-        try:
+        with atomic_directory(folder) as tmp:
             np.save(tmp / "counts.npy", np.vstack(matrices))
             pd.DataFrame({"gene_id": genes.astype(str)}).to_parquet(tmp / "genes.parquet")
             samples.to_parquet(tmp / "samples.parquet")
             (tmp / "done").write_text("ok\n")
-            folder.parent.mkdir(parents=True, exist_ok=True)
-            if folder.exists():
-                shutil.rmtree(folder)
-            os.replace(tmp, folder)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp)
     samples = pd.read_parquet(folder / "samples.parquet")
     genes = pd.read_parquet(folder / "genes.parquet")["gene_id"].to_numpy(dtype=object)
     matrix = np.load(folder / "counts.npy")
@@ -807,7 +844,7 @@ def load_ham10000(images: bool = False) -> pd.DataFrame | tuple[pd.DataFrame, np
             raise DataError("The HAM10000 images do not all have the same size.")
         stacked = np.stack(arrays)
         ids_sorted = np.array([ids[i] for i in order])
-        _atomic_write(target, lambda p: np.savez(p, images=stacked, image_id=ids_sorted))
+        atomic_write(target, lambda p: np.savez(p, images=stacked, image_id=ids_sorted))
     with np.load(target) as npz:
         array, ids_sorted = npz["images"], npz["image_id"]
     imaged = meta.set_index("image_id").loc[ids_sorted].reset_index()

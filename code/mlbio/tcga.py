@@ -32,9 +32,6 @@ The case study's pages reuse a few steps that are worth computing once and testi
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,20 +178,12 @@ def load_log_cpm(*, min_cpm: float = 1.0, min_fraction: float = 0.1) -> LogCPMDa
         values = np.log2(counts[:, keep] / library[:, None] * 1e6 + 1.0).astype(np.float32)
         samples = tcga.samples.assign(library_size=library.astype(np.int64))
         genes = pd.DataFrame({"gene_id": tcga.counts.columns[keep].astype(str)})
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".tmp-logcpm-"))
-        try:
+        with datasets.atomic_directory(folder) as tmp:
             np.save(tmp / "values.npy", values)
             genes.to_parquet(tmp / "genes.parquet")
             samples.to_parquet(tmp / "samples.parquet")
             (tmp / "n_genes_total").write_text(str(counts.shape[1]))
             (tmp / "done").write_text("ok\n")
-            if folder.exists():
-                shutil.rmtree(folder)
-            os.replace(tmp, folder)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp)
     samples = pd.read_parquet(folder / "samples.parquet")
     genes = pd.read_parquet(folder / "genes.parquet")["gene_id"].to_numpy(dtype=object)
     values = pd.DataFrame(
