@@ -461,7 +461,7 @@ def test_missing_pages_get_the_404_page(browser, served: str) -> None:
 
 
 def test_theme_scripts_still_run(http_visits: dict[str, Visit]) -> None:
-    # Some theme scripts are deferred (book/_ext/mlbio_site.py): they must still do their job.
+    # Some theme scripts are deferred (mlbio_book.assets): they must still do their job.
     no_copy = {p: v.code_blocks for p, v in http_visits.items() if v.copy_buttons < v.code_blocks}
     assert no_copy == {}
     assert sum(v.code_blocks for v in http_visits.values()) > 0

@@ -1,5 +1,5 @@
 // "How to cite this page" box and redirects of moved section anchors.
-// The box's content is generated at build time by book/_ext/cite_section.py from CITATION.cff;
+// The box's content is generated at build time by mlbio_book.citation from CITATION.cff;
 // this script only switches between the page and its sections and copies text to the clipboard.
 (function () {
   "use strict";
